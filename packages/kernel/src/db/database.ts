@@ -1,0 +1,89 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+
+export type Engine = 'sqlite' | 'postgres';
+
+/** A service's database: the Kysely instance plus what main.ts and /readyz need. */
+export interface Database<DB> {
+  readonly db: Kysely<DB>;
+  readonly engine: Engine;
+  /** Resolves when the database answers a trivial query; rejects otherwise (for /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres://… or sqlite:///absolute/path.sqlite or sqlite://:memory:; unset → `<dataDir>/<name>.sqlite`. */
+  url?: string | undefined;
+  dataDir: string;
+  /** The service name, used for the embedded SQLite file name. */
+  name: string;
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+  /** Extra PostgreSQL connection options (the test helper uses it to pin a schema). */
+  postgresOptions?: string;
+}
+
+// BIGINT columns (sequence numbers, millisecond timestamps) arrive from pg as
+// strings by default; every value we store fits in a double, so parse them.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number.parseInt(value, 10));
+
+/**
+ * Opens the service database chosen by configuration: PostgreSQL when the URL
+ * says so, otherwise an embedded SQLite file in WAL mode with `synchronous=FULL`
+ * so a committed transaction survives a crash or power loss.
+ *
+ * @example
+ * const database = openDatabase<AuthTables>({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, name: 'auth' });
+ */
+export function openDatabase<DB>(options: DatabaseOptions): Database<DB> {
+  const url = options.url;
+  if (url !== undefined && /^postgres(ql)?:\/\//.test(url)) return openPostgres<DB>(url, options);
+  let file: string;
+  if (url?.startsWith('sqlite://')) {
+    file = url.slice('sqlite://'.length);
+  } else {
+    mkdirSync(options.dataDir, { recursive: true });
+    file = join(options.dataDir, `${options.name}.sqlite`);
+  }
+  return openSqlite<DB>(file);
+}
+
+function openSqlite<DB>(file: string): Database<DB> {
+  const connection = new SQLite(file);
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('synchronous = FULL');
+  connection.pragma('foreign_keys = ON');
+  connection.pragma('busy_timeout = 5000');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: connection }) });
+  return {
+    db,
+    engine: 'sqlite',
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+function openPostgres<DB>(url: string, options: DatabaseOptions): Database<DB> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    ...(options.postgresOptions === undefined ? {} : { options: options.postgresOptions }),
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    engine: 'postgres',
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}

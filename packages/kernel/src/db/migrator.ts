@@ -1,0 +1,21 @@
+import type { Kysely, Migration, MigrationResultSet } from 'kysely';
+import { Migrator } from 'kysely';
+
+/**
+ * Runs a service's migrations forward to the latest. Migrations are imported
+ * statically (not read from a folder) so the compiled service carries them.
+ * Names are dated (`2026-11-30-001-accounts`); a landed migration is never edited.
+ *
+ * @example
+ * await migrateToLatest(database.db, { '2026-11-30-001-accounts': accountsMigration });
+ */
+export async function migrateToLatest(db: Kysely<unknown>, migrations: Record<string, Migration>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  if (result.error !== undefined) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    const reason = result.error instanceof Error ? result.error.message : JSON.stringify(result.error);
+    throw new Error(`Migration ${failed} failed: ${reason}`, { cause: result.error });
+  }
+  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,6 @@
+// Helpers for the tests of every workspace; not used by production code.
+export { testEngines, TEST_POSTGRES_URL_VARIABLE } from './test-databases.js';
+export type { TestEngine } from './test-databases.js';
+export { TestTokenIssuer } from './test-token-issuer.js';
+export type { TestTokenRequest } from './test-token-issuer.js';
+export { testServiceConfig } from './test-config.js';
