@@ -7,3 +7,4 @@ export { freePort } from './lib/free-port.js';
 export { repoRoot } from './lib/repo-root.js';
 export type * from './lib/smoke-result.js';
 export { SMOKE_RESULT_SCHEMA_VERSION, SMOKE_RESULTS_FILE } from './lib/smoke-result.js';
+export type { CliContext } from './lib/cli-context.js';

@@ -26,6 +26,8 @@ export const AuthEventSchema = Type.Object(
     accountId: Type.String(),
     /** Set for device.* events. */
     deviceId: Type.Optional(Type.String()),
+    /** Set for device.added: the device's Ed25519 identity public key, base64url (32 bytes). */
+    identityKey: Type.Optional(Type.String()),
     /** Set for session.revoked. */
     sessionId: Type.Optional(Type.String()),
     /** Milliseconds since the epoch. */
@@ -79,7 +81,15 @@ export const DeviceListResponse = Type.Object(
   {
     accountId: Type.String(),
     devices: Type.Array(
-      Type.Object({ deviceId: Type.String(), createdAt: Type.Integer() }, { additionalProperties: false }),
+      Type.Object(
+        {
+          deviceId: Type.String(),
+          /** Ed25519 identity public key, base64url (32 bytes). */
+          identityKey: Type.String(),
+          createdAt: Type.Integer(),
+        },
+        { additionalProperties: false },
+      ),
     ),
   },
   { additionalProperties: false },

@@ -1,0 +1,14 @@
+/**
+ * What the entry point hands every command's CLI wiring: the environment and
+ * the output streams, so `*.cli.ts` modules never read process globals and
+ * tests can capture what a command prints.
+ */
+export interface CliContext {
+  readonly env: Record<string, string | undefined>;
+  stdout(line: string): void;
+  stderr(line: string): void;
+  /** Ends the process with this code (commands that run until stopped). */
+  exit(code: number): void;
+  /** True when stdout is a terminal (live progress lines) rather than a CI log. */
+  readonly interactive: boolean;
+}
