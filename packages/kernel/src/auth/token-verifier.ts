@@ -13,6 +13,8 @@ export interface TokenVerifierOptions {
   issuer: string;
   audience: string;
   revocations?: RevocationList;
+  /** Minimum pause between two JWKS fetches triggered by unknown `kid`s (default 5 s). */
+  jwksCooldownMs?: number;
   /** How many verified tokens to remember (each until it expires). */
   cacheSize?: number;
   nowS?: () => number;
@@ -40,7 +42,10 @@ export class TokenVerifier {
   constructor(private readonly options: TokenVerifierOptions) {
     if (options.keySet !== undefined) this.keySet = options.keySet;
     else if (options.jwksUrl !== undefined)
-      this.keySet = createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 5_000, cacheMaxAge: 10 * 60_000 });
+      this.keySet = createRemoteJWKSet(new URL(options.jwksUrl), {
+        cooldownDuration: options.jwksCooldownMs ?? 5_000,
+        cacheMaxAge: 10 * 60_000,
+      });
     else throw new Error('TokenVerifier needs jwksUrl or keySet');
     this.cacheSize = options.cacheSize ?? 100_000;
     this.nowS = options.nowS ?? (() => Math.floor(Date.now() / 1000));

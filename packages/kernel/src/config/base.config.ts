@@ -9,7 +9,15 @@ export function serviceConfigProperties(defaultPort: number) {
     HOST: Type.String({ default: '127.0.0.1', description: 'Interface to listen on' }),
     PORT: Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort }),
     LOG_LEVEL: Type.Union(
-      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+      [
+        Type.Literal('fatal'),
+        Type.Literal('error'),
+        Type.Literal('warn'),
+        Type.Literal('info'),
+        Type.Literal('debug'),
+        Type.Literal('trace'),
+        Type.Literal('silent'),
+      ],
       { default: 'info' },
     ),
     /** postgres://… for production; unset means the embedded SQLite file under DATA_DIR. */

@@ -1,4 +1,4 @@
-import type { Static, TObject } from 'typebox';
+import type { Static, TObject, TSchema } from 'typebox';
 import Value from 'typebox/value';
 
 /** Thrown once at start with every invalid variable listed, so an operator fixes them all in one go. */
@@ -24,26 +24,29 @@ export function loadConfig<S extends TObject>(schema: S, env: Record<string, str
     const value = env[key];
     if (value !== undefined && value !== '') picked[key] = value;
   }
-  const converted = Value.Convert(schema, Value.Default(schema, picked));
-  const errors = Value.Errors(schema, converted);
-  if (errors.length > 0) {
-    // A union reports one error per branch; keep the first message per variable.
-    const byVariable = new Map<string, string>();
-    for (const error of errors) {
-      const name = variableName(error.instancePath, error.params);
-      if (!byVariable.has(name)) {
-        const given = picked[name];
-        const shown = typeof given === 'string' ? ` (got "${given}")` : '';
-        byVariable.set(name, `${name}: ${error.message}${shown}`);
-      }
+  const converted = Value.Convert(schema, Value.Default(schema, picked)) as Record<string, unknown>;
+  // Check each variable on its own: whole-object validation may stop early,
+  // and an operator should see every problem at once.
+  const problems: string[] = [];
+  for (const [name, property] of Object.entries(schema.properties)) {
+    const value = converted[name];
+    if (value === undefined) {
+      if (schema.required.includes(name)) problems.push(`${name}: is required`);
+      continue;
     }
-    throw new ConfigError([...byVariable.values()]);
+    const [first] = Value.Errors(property, value);
+    if (first !== undefined) {
+      const given = picked[name];
+      problems.push(`${name}: ${describeProblem(property, first.message)}${typeof given === 'string' ? ` (got "${given}")` : ''}`);
+    }
   }
+  if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(converted as Static<S>);
 }
 
-function variableName(instancePath: string, params: unknown): string {
-  if (instancePath !== '') return instancePath.slice(1);
-  const missing = (params as { requiredProperties?: string[] }).requiredProperties;
-  return missing === undefined ? '(root)' : missing.join(', ');
+
+/** A union of literals fails with "must be equal to constant"; say which values are allowed instead. */
+function describeProblem(property: TSchema, message: string): string {
+  const options = (property as { anyOf?: { const?: unknown }[] }).anyOf?.map((option) => option.const);
+  return options?.every((o) => typeof o === 'string') === true ? `must be one of ${options.join(', ')}` : message;
 }

@@ -22,7 +22,13 @@ export const AuthEventSchema = Type.Object(
   {
     /** Position in the feed, strictly increasing, starting at 1. */
     seq: Type.Integer({ minimum: 1 }),
-    type: Type.Union(AUTH_EVENT_TYPES.map((t) => Type.Literal(t))),
+    type: Type.Union([
+      Type.Literal('account.created'),
+      Type.Literal('account.deleted'),
+      Type.Literal('device.added'),
+      Type.Literal('device.removed'),
+      Type.Literal('session.revoked'),
+    ]),
     accountId: Type.String(),
     /** Set for device.* events. */
     deviceId: Type.Optional(Type.String()),

@@ -8,6 +8,8 @@ import Fastify, { LogController } from 'fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import type { DestinationStream } from 'pino';
 import type { ServiceConfig } from '../config/base.config.js';
 import { AppError } from '../errors/app-error.js';
 import { installErrorHandler } from '../errors/error-handler.js';
@@ -61,6 +63,8 @@ export interface ServerOptions {
   redis?: Redis | undefined;
   /** `false` silences logs (tests); default: JSON logs at the configured level. */
   logger?: boolean;
+  /** Where log lines go instead of stdout (tests capture them). */
+  loggerDestination?: DestinationStream;
   /** Extra OpenAPI security schemes / tags, when the service has authenticated routes. */
   bearerAuth?: boolean;
 }
@@ -77,8 +81,14 @@ export interface ServerOptions {
  */
 export async function createServer(options: ServerOptions): Promise<SanctumApp> {
   const { config } = options;
+  const logging =
+    options.logger === false
+      ? { logger: false }
+      : options.loggerDestination === undefined
+        ? { logger: loggerOptions(options.service, config.LOG_LEVEL) }
+        : { loggerInstance: pino(loggerOptions(options.service, config.LOG_LEVEL), options.loggerDestination) as FastifyBaseLogger };
   const app = Fastify({
-    logger: options.logger === false ? false : loggerOptions(options.service, config.LOG_LEVEL),
+    ...logging,
     genReqId: requestIdFrom,
     logController: new QuietRequestLogs({ requestIdLogLabel: 'requestId' }),
     bodyLimit: config.BODY_LIMIT_BYTES,
