@@ -22,6 +22,7 @@ export { binaryType, autoIncrementType, skipLocked, engineOf } from './db/dialec
 export type { NotificationBus, BusHandler } from './bus/notification-bus.js';
 export { InProcessBus } from './bus/in-process.bus.js';
 export { RedisBus } from './bus/redis.bus.js';
+export { NatsBus } from './bus/nats.bus.js';
 export { createBus } from './bus/create-bus.js';
 
 export type { AccessClaims } from './auth/access-claims.js';

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { InProcessBus, RedisBus, createBus } from '@sanctum/kernel';
+import { InProcessBus, NatsBus, RedisBus, createBus } from '@sanctum/kernel';
 import type { NotificationBus } from '@sanctum/kernel';
 
 const redisUrl = process.env.SANCTUM_TEST_REDIS_URL;
+const natsUrl = process.env.SANCTUM_TEST_NATS_URL;
 
 async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -40,8 +41,8 @@ describe('InProcessBus', () => {
     await expect(bus.ping()).resolves.toBeUndefined();
   });
 
-  it('is what createBus gives without a Redis URL', () => {
-    const bus = createBus(undefined);
+  it('is what createBus gives without a Redis or NATS URL', async () => {
+    const bus = await createBus({});
     opened.push(bus);
     expect(bus).toBeInstanceOf(InProcessBus);
   });
@@ -49,7 +50,7 @@ describe('InProcessBus', () => {
 
 describe.skipIf(redisUrl === undefined)('RedisBus', () => {
   it('carries a message from one instance to another', async () => {
-    const a = createBus(redisUrl);
+    const a = await createBus({ redisUrl });
     const b = new RedisBus(redisUrl!);
     opened.push(a, b);
     expect(a).toBeInstanceOf(RedisBus);
@@ -80,5 +81,25 @@ describe.skipIf(redisUrl === undefined)('RedisBus', () => {
     await a.publish(channel, { ok: true });
     await until(() => received.length === 1);
     expect(received).toEqual([{ ok: true }]);
+  });
+});
+
+describe.skipIf(natsUrl === undefined)('NatsBus', () => {
+  it('carries a message from one instance to another and stops after unsubscribing', async () => {
+    const a = await createBus({ natsUrl, redisUrl: 'redis://ignored:1' });
+    const b = await NatsBus.connect(natsUrl!);
+    opened.push(a, b);
+    expect(a).toBeInstanceOf(NatsBus);
+    const received: unknown[] = [];
+    const channel = `device:${Math.random()}`;
+    const stop = await b.subscribe(channel, (m) => received.push(m));
+    await a.publish(channel, { seq: 7 });
+    await until(() => received.length === 1);
+    expect(received[0]).toEqual({ seq: 7 });
+    await stop();
+    await a.publish(channel, { seq: 8 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(received).toHaveLength(1);
+    await expect(a.ping()).resolves.toBeUndefined();
   });
 });

@@ -25,6 +25,8 @@ export function serviceConfigProperties(defaultPort: number) {
     DATA_DIR: Type.String({ default: './data' }),
     /** redis://… to share rate limits and notifications between instances. */
     REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+    /** nats://… to carry cross-instance notifications over NATS instead of Redis. */
+    NATS_URL: Type.Optional(Type.String({ pattern: '^nats://' })),
     /** Comma-separated origins allowed by CORS; empty means no cross-origin access. */
     CORS_ORIGINS: Type.String({ default: '' }),
     BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
@@ -55,6 +57,7 @@ export interface ServiceConfig {
   readonly DATABASE_URL?: string | undefined;
   readonly DATA_DIR: string;
   readonly REDIS_URL?: string | undefined;
+  readonly NATS_URL?: string | undefined;
   readonly CORS_ORIGINS: string;
   readonly BODY_LIMIT_BYTES: number;
   readonly RATE_LIMIT_MAX: number;

@@ -47,12 +47,12 @@ export async function openServiceResources<DB>(options: ServiceResourceOptions<D
     options.database ?? openDatabase<DB>({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, name: options.name });
   await migrateToLatest(database.db as never, options.migrations);
   const ownsBus = options.bus === undefined;
-  const bus = options.bus ?? createBus(config.REDIS_URL);
+  const bus = options.bus ?? (await createBus({ redisUrl: config.REDIS_URL, natsUrl: config.NATS_URL }));
   const redis = config.REDIS_URL === undefined ? undefined : new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
   redis?.on('error', () => undefined); // Reported through /readyz; ioredis reconnects by itself.
 
   const readyChecks: Record<string, ReadyCheck> = { database: () => database.ping() };
-  if (config.REDIS_URL !== undefined) readyChecks.bus = () => bus.ping();
+  if (config.REDIS_URL !== undefined || config.NATS_URL !== undefined) readyChecks.bus = () => bus.ping();
   return {
     database,
     bus,
