@@ -17,6 +17,8 @@ export type E2eeErrorCode =
   | 'E2EE_DUPLICATE_MESSAGE'
   /** The header asks to skip more message keys than MAX_SKIP allows. */
   | 'E2EE_TOO_MANY_SKIPPED'
+  /** The session manager requires PQXDH and the bundle has no ML-KEM prekey. */
+  | 'E2EE_POST_QUANTUM_REQUIRED'
   /** The envelope bytes cannot be parsed. */
   | 'E2EE_MALFORMED_ENVELOPE'
   /** The envelope's version byte is not one this SDK speaks. */

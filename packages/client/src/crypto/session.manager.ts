@@ -17,6 +17,9 @@ import { addressKey } from './memory.stores.js';
 import type { DeviceAddress, IdentityStore, PrekeyStore, SessionStore } from './store.types.js';
 import { initiate } from './x3dh.protocol.js';
 
+/** Queue key of prekey consumption; address keys are JSON arrays, so they never start with this character. */
+const PREKEY_LOCK = '#prekeys';
+
 export interface SessionManagerOptions {
   identity: IdentityStore;
   prekeys: PrekeyStore;
@@ -25,6 +28,11 @@ export interface SessionManagerOptions {
   limits?: Partial<RatchetLimits>;
   /** Use a bundle's ML-KEM prekey when it has one (PQXDH). Default true. */
   postQuantum?: boolean;
+  /**
+   * Refuse bundles without an ML-KEM prekey (E2EE_POST_QUANTUM_REQUIRED), so a
+   * Directory that strips it cannot downgrade a session start to classic X3DH. Default false.
+   */
+  requirePostQuantum?: boolean;
 }
 
 /** What Messaging delivers to a device (the fields decryption needs). */
@@ -47,6 +55,7 @@ export class SessionManager {
   private readonly sessions: SessionStore;
   private readonly limits: RatchetLimits;
   private readonly postQuantum: boolean;
+  private readonly requirePostQuantum: boolean;
   /** Operations on one peer device run one after another: each reads, advances and writes its session. */
   private readonly queues = new Map<string, Promise<unknown>>();
 
@@ -56,6 +65,7 @@ export class SessionManager {
     this.sessions = options.sessions;
     this.limits = { ...DEFAULT_RATCHET_LIMITS, ...options.limits };
     this.postQuantum = options.postQuantum ?? true;
+    this.requirePostQuantum = options.requirePostQuantum ?? false;
   }
 
   async hasSession(address: DeviceAddress): Promise<boolean> {
@@ -110,14 +120,18 @@ export class SessionManager {
         await this.checkIdentity(address, decoded.prekey.identityKey);
         const existing = findByBaseKey(record, decoded.prekey.baseKey);
         if (existing === undefined) {
-          const identity = await this.identity.getIdentityKeyPair();
-          const accepted = await acceptPrekeyMessage(identity, this.prekeys, { ...decoded, prekey: decoded.prekey }, this.limits);
-          const content = unpad(accepted.plaintext);
-          // Session first, then consume the prekey: a crash in between leaves a replay routed to this session, never a lost one.
-          await this.sessions.storeSession(address, sessionRecordToJson(withCurrent(record, accepted.state)));
-          await this.identity.saveRemoteIdentity(address, decoded.prekey.identityKey);
-          await accepted.commit();
-          return content;
+          const fields = decoded.prekey;
+          // One session start at a time across all senders: two senders handed the same one-time key cannot both use it.
+          return this.serialised(PREKEY_LOCK, async () => {
+            const identity = await this.identity.getIdentityKeyPair();
+            const accepted = await acceptPrekeyMessage(identity, this.prekeys, { ...decoded, prekey: fields }, this.limits);
+            const content = unpad(accepted.plaintext);
+            // Session first, then consume the prekey: a crash in between leaves a replay routed to this session, never a lost one.
+            await this.sessions.storeSession(address, sessionRecordToJson(withCurrent(record, accepted.state)));
+            await this.identity.saveRemoteIdentity(address, fields.identityKey);
+            await accepted.commit();
+            return content;
+          });
         }
         return this.decryptIn(address, record, [existing], decoded);
       }
@@ -156,6 +170,9 @@ export class SessionManager {
       throw new E2eeError('E2EE_INVALID_KEY', `The bundle is for device ${bundle.deviceId}, not ${address.deviceId}`);
     }
     const verified = verifyBundle(bundle);
+    if (this.requirePostQuantum && verified.kemPrekey === undefined) {
+      throw new E2eeError('E2EE_POST_QUANTUM_REQUIRED', `The bundle of device ${address.deviceId} has no ML-KEM prekey`);
+    }
     await this.checkIdentity(address, verified.identityKey);
     const identity = await this.identity.getIdentityKeyPair();
     const initiation = initiate(identity, verified, { postQuantum: this.postQuantum });
@@ -185,8 +202,8 @@ export class SessionManager {
     return json === undefined ? undefined : sessionRecordFromJson(json);
   }
 
-  private serialised<T>(address: DeviceAddress, task: () => Promise<T>): Promise<T> {
-    const key = addressKey(address);
+  private serialised<T>(address: DeviceAddress | typeof PREKEY_LOCK, task: () => Promise<T>): Promise<T> {
+    const key = address === PREKEY_LOCK ? address : addressKey(address);
     const previous = this.queues.get(key) ?? Promise.resolve();
     const run = previous.then(task);
     const tail = run.catch(() => undefined);

@@ -76,6 +76,19 @@ describe('one-time and last-resort prekeys', () => {
     await expectCode(receive(bob, initial), 'E2EE_UNKNOWN_PREKEY');
   });
 
+  it('lets only one of two senders use a one-time key the Directory handed out twice', async () => {
+    const bob = await makeDevice('bob', 'b1');
+    const alice = await makeDevice('alice', 'a1');
+    const carol = await makeDevice('carol', 'c1');
+    const bundle = takeBundle(bob);
+    const fromAlice = await send(alice, bob, 'from alice', bundle);
+    const fromCarol = await send(carol, bob, 'from carol', bundle);
+    const results = await Promise.allSettled([receive(bob, fromAlice), receive(bob, fromCarol)]);
+    expect(results.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const rejected = results.find((result) => result.status === 'rejected');
+    expect((rejected?.reason as E2eeError).code).toBe('E2EE_UNKNOWN_PREKEY');
+  });
+
   it('does not consume a prekey for a forged initial message', async () => {
     const alice = await makeDevice('alice', 'a1');
     const bob = await makeDevice('bob', 'b1');
@@ -149,6 +162,13 @@ describe('the post-quantum share (PQXDH)', () => {
     expect(await receive(bob, initial)).toBe('minimal');
     await bob.manager.forgetDevice(alice.address);
     await expectCode(receive(bob, initial), 'E2EE_PREKEY_REUSED');
+  });
+
+  it('refuses a bundle without a KEM prekey when post-quantum is required (no downgrade by the Directory)', async () => {
+    const alice = await makeDevice('alice', 'a1', { manager: { requirePostQuantum: true } });
+    const bob = await makeDevice('bob', 'b1');
+    await expectCode(alice.manager.startSession(bob.address, takeBundle(bob, { pq: false })), 'E2EE_POST_QUANTUM_REQUIRED');
+    expect(await receive(bob, await send(alice, bob, 'with ML-KEM', takeBundle(bob)))).toBe('with ML-KEM');
   });
 
   it('fails to decrypt when the KEM ciphertext was swapped', async () => {
