@@ -1,4 +1,4 @@
-// The Double Ratchet (Signal specification, revision 4), with the recommended
+// The Double Ratchet (Signal specification), with the recommended
 // KDFs: HKDF-SHA-256 for the root chain, HMAC-SHA-256 for the symmetric chains.
 // Header encryption is not used; the header is authenticated as associated data.
 import { E2eeError } from './e2ee.errors.js';

@@ -1,4 +1,4 @@
-// X3DH (Signal, revision 1) and its post-quantum extension PQXDH (revision 3):
+// X3DH and its post-quantum extension PQXDH (Signal specifications):
 // the initiator computes SK from its identity key, a fresh ephemeral key and the
 // responder's bundle; the responder recomputes it from the initial message.
 // Identity keys are Ed25519; their X25519 halves come from the birational map.
