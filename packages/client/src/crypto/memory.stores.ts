@@ -5,11 +5,7 @@ import { fromBase64Url, randomBytes, toBase64Url } from './crypto.primitives.js'
 import { E2eeError } from './e2ee.errors.js';
 import type { SessionRecordJson } from './session.record.js';
 import type { DeviceAddress, IdentityStore, PrekeyKind, PrekeyRecord, PrekeyStore, SessionStore } from './store.types.js';
-
-/** An unambiguous map key for a device address (ids may contain any character). */
-export function addressKey(address: DeviceAddress): string {
-  return JSON.stringify([address.accountId, address.deviceId]);
-}
+import { addressKey } from './store.types.js';
 
 function parseAddressKey(key: string): DeviceAddress {
   const [accountId, deviceId] = JSON.parse(key) as [string, string];

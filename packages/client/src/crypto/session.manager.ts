@@ -13,8 +13,8 @@ import { DEFAULT_RATCHET_LIMITS, initRatchetAsInitiator, ratchetDecrypt, ratchet
 import { acceptPrekeyMessage } from './session.responder.js';
 import type { SessionRecord, SessionState } from './session.record.js';
 import { findByBaseKey, sessionRecordFromJson, sessionRecordToJson, withCurrent } from './session.record.js';
-import { addressKey } from './memory.stores.js';
 import type { DeviceAddress, IdentityStore, PrekeyStore, SessionStore } from './store.types.js';
+import { addressKey } from './store.types.js';
 import { initiate } from './x3dh.protocol.js';
 
 /** Queue key of prekey consumption; address keys are JSON arrays, so they never start with this character. */

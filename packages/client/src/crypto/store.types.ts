@@ -1,4 +1,4 @@
-// What the SDK needs the app to keep for it. Everything is async so an app can
+// What the SDK needs the app to keep for it (and how it names a peer device). Everything is async so an app can
 // back these with IndexedDB, SQLite or a file; memory.stores.ts holds the
 // in-memory versions (tests, and browsers that persist through toJSON()).
 import type { KeyPair } from './crypto.primitives.js';
@@ -8,6 +8,11 @@ import type { SessionRecordJson } from './session.record.js';
 export interface DeviceAddress {
   accountId: string;
   deviceId: string;
+}
+
+/** An unambiguous map key for a device address (ids may contain any character). */
+export function addressKey(address: DeviceAddress): string {
+  return JSON.stringify([address.accountId, address.deviceId]);
 }
 
 /**
