@@ -1,0 +1,36 @@
+import Type from 'typebox';
+
+/** The error shape of every answer that is not 2xx (docs/error-codes.md). */
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.Object(
+      {
+        code: Type.String(),
+        message: Type.String(),
+        details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** Error answers every authenticated route can give, for the OpenAPI document. */
+export const authErrors = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  429: ErrorResponse,
+} as const;
+
+/** Routes that need an access token, as OpenAPI sees them. */
+export const bearer = [{ bearerAuth: [] }];
+
+export const AccountId = Type.String({ minLength: 1, maxLength: 128 });
+export const DeviceId = Type.String({ minLength: 1, maxLength: 128 });
+
+export const AccountParams = Type.Object({ accountId: AccountId }, { additionalProperties: false });
+
+/** base64url text of at most `bytes` bytes (the exact length is checked when decoding). */
+export function base64Url(bytes: number, description: string) {
+  return Type.String({ maxLength: Math.ceil((bytes * 4) / 3), description });
+}
