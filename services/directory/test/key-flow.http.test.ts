@@ -63,7 +63,7 @@ describe.each(testEngines())('Directory key flow over HTTP on $name', (engine) =
     const fetch = async () => {
       const response = await h.call('POST', `/v1/accounts/${found.json().accountId}/bundle`, bob.token, {});
       expect(response.statusCode).toBe(200);
-      return response.json() as BundleBody;
+      return response.json<BundleBody>();
     };
     const first = await fetch();
     expect(first.devices).toHaveLength(1);
@@ -95,10 +95,10 @@ describe.each(testEngines())('Directory key flow over HTTP on $name', (engine) =
     const uploaded = await h.call('PUT', '/v1/keys', alice.token, upload);
     expect(uploaded.json()).toMatchObject({ oneTimePreKeys: 0, pqOneTimePreKeys: 1, hasPqLastResortPreKey: true });
 
-    const one = (await h.call('POST', `/v1/accounts/${alice.accountId}/bundle`, bob.token, { deviceId: alice.deviceId })).json() as BundleBody;
+    const one = (await h.call('POST', `/v1/accounts/${alice.accountId}/bundle`, bob.token, { deviceId: alice.deviceId })).json<BundleBody>();
     expect(one.devices[0]!.preKey).toMatchObject({ keyId: 2, lastResort: true });
     expect(one.devices[0]!.pqPreKey).toMatchObject({ keyId: 8, lastResort: false, signature: upload.pqOneTimePreKeys[0]!.signature });
-    const two = (await h.call('POST', `/v1/accounts/${alice.accountId}/bundle`, bob.token, { deviceId: alice.deviceId })).json() as BundleBody;
+    const two = (await h.call('POST', `/v1/accounts/${alice.accountId}/bundle`, bob.token, { deviceId: alice.deviceId })).json<BundleBody>();
     expect(two.devices[0]!.pqPreKey).toMatchObject({ keyId: 7, lastResort: true });
   });
 
@@ -113,7 +113,7 @@ describe.each(testEngines())('Directory key flow over HTTP on $name', (engine) =
     );
     const handedOut = responses.map((r) => {
       expect(r.statusCode).toBe(200);
-      return (r.json() as BundleBody).devices[0]!.preKey;
+      return r.json<BundleBody>().devices[0]!.preKey;
     });
     const oneTime = handedOut.filter((k) => !k.lastResort).map((k) => k.keyId);
     expect(new Set(oneTime).size).toBe(oneTime.length);
@@ -127,15 +127,15 @@ describe.each(testEngines())('Directory key flow over HTTP on $name', (engine) =
     const bob = await h.newDevice();
     for (const device of [alice, laptop]) expect((await h.call('PUT', '/v1/keys', device.token, firstUpload(device, 3))).statusCode).toBe(200);
 
-    const both = (await h.call('POST', `/v1/accounts/${alice.accountId}/bundle`, bob.token, {})).json() as BundleBody;
+    const both = (await h.call('POST', `/v1/accounts/${alice.accountId}/bundle`, bob.token, {})).json<BundleBody>();
     expect(both.devices.map((d) => d.deviceId).sort()).toEqual([alice.deviceId, laptop.deviceId].sort());
 
     h.feed.removeDevice(alice.accountId, laptop.deviceId);
     await eventually(async () => {
-      const list = (await h.call('GET', `/v1/accounts/${alice.accountId}/devices`, bob.token)).json() as { devices: unknown[] };
+      const list = (await h.call('GET', `/v1/accounts/${alice.accountId}/devices`, bob.token)).json<{ devices: unknown[] }>();
       return list.devices.length === 1;
     }, 'the removal to be applied');
-    const after = (await h.call('POST', `/v1/accounts/${alice.accountId}/bundle`, bob.token, {})).json() as BundleBody;
+    const after = (await h.call('POST', `/v1/accounts/${alice.accountId}/bundle`, bob.token, {})).json<BundleBody>();
     expect(after.devices.map((d) => d.deviceId)).toEqual([alice.deviceId]);
     const gone = await h.call('POST', `/v1/accounts/${alice.accountId}/bundle`, bob.token, { deviceId: laptop.deviceId });
     expect(gone.statusCode).toBe(404);

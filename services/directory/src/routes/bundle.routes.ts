@@ -52,6 +52,11 @@ export function installBundleRoutes(app: SanctumApp, bundles: BundleService, lim
     '/v1/accounts/:accountId/bundle',
     {
       onRequest: app.authenticate,
+      // A bodiless POST means "every device", like an empty object.
+      preValidation: async (request) => {
+        // The schema types the body as always present; a POST without one arrives undefined.
+        if ((request.body as unknown) === undefined) request.body = {};
+      },
       config: {
         // Per (requester, target): one peer cannot drain another account's one-time keys.
         rateLimit: {

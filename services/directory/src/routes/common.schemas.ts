@@ -30,7 +30,11 @@ export const DeviceId = Type.String({ minLength: 1, maxLength: 128 });
 
 export const AccountParams = Type.Object({ accountId: AccountId }, { additionalProperties: false });
 
-/** base64url text of at most `bytes` bytes (the exact length is checked when decoding). */
+/**
+ * base64url text of about `bytes` bytes. The cap leaves some slack so that a
+ * key of a wrong length gets the precise DIR_INVALID_KEY (naming the field)
+ * from the decoder rather than a generic schema error.
+ */
 export function base64Url(bytes: number, description: string) {
-  return Type.String({ maxLength: Math.ceil((bytes * 4) / 3), description });
+  return Type.String({ maxLength: Math.ceil((bytes * 4) / 3) + 16, description });
 }

@@ -20,7 +20,8 @@ const ProfileResponse = Type.Object(
 const ProfileBody = Type.Object(
   {
     displayName: Type.String({ minLength: 1, maxLength: 1024 }),
-    blob: Type.Optional(Type.Union([Type.String({ maxLength: BLOB_TEXT_MAX }), Type.Null()])),
+    // Null first: the server's Ajv coerces types, and would turn null into "" if the string branch came first.
+    blob: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: BLOB_TEXT_MAX })])),
   },
   { additionalProperties: false },
 );

@@ -76,7 +76,7 @@ export async function startDirectory(engine: TestEngine, env: Record<string, str
       const token = await issuer.issue({ accountId, deviceId });
       await eventually(async () => {
         const response = await call('GET', `/v1/accounts/${accountId}/devices`, token);
-        return response.statusCode === 200 && (response.json() as { devices: { deviceId: string }[] }).devices.some((d) => d.deviceId === deviceId);
+        return response.statusCode === 200 && response.json<{ devices: { deviceId: string }[] }>().devices.some((d) => d.deviceId === deviceId);
       }, `device ${deviceId} to be replicated`);
       return { accountId, deviceId, token, identity };
     },

@@ -49,7 +49,8 @@ export class FakeAuthFeed {
     for (const wake of this.waiters) wake();
     this.waiters = [];
     this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    const server = this.server;
+    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => { resolve(); }));
   }
 
   addDevice(accountId: string, deviceId: string, identityKey: string): AuthEvent {
@@ -84,11 +85,11 @@ export class FakeAuthFeed {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (request.headers['x-internal-token'] !== this.internalToken) {
-      return send(response, 403, { error: { code: 'AUTH_INTERNAL_FORBIDDEN', message: 'internal route' } });
+      send(response, 403, { error: { code: 'AUTH_INTERNAL_FORBIDDEN', message: 'internal route' } }); return;
     }
     if (url.pathname === AUTH_INTERNAL_ROUTES.events) return this.serveEvents(url, response);
     if (url.pathname === AUTH_INTERNAL_ROUTES.revocations) {
-      return send(response, 200, Value.Parse(RevocationSnapshotResponse, { revocations: this.revocations }));
+      send(response, 200, Value.Parse(RevocationSnapshotResponse, { revocations: this.revocations })); return;
     }
     const devicesMatch = /^\/internal\/v1\/accounts\/([^/]+)\/devices$/.exec(url.pathname);
     if (devicesMatch !== null) {
@@ -96,15 +97,15 @@ export class FakeAuthFeed {
       const devices = [...this.devices.entries()]
         .filter(([, d]) => d.accountId === accountId && d.active)
         .map(([deviceId, d]) => ({ deviceId, identityKey: d.identityKey, createdAt: d.createdAt }));
-      return send(response, 200, Value.Parse(DeviceListResponse, { accountId, devices }));
+      send(response, 200, Value.Parse(DeviceListResponse, { accountId, devices })); return;
     }
-    return send(response, 404, { error: { code: 'REQ_NOT_FOUND', message: 'no such route' } });
+    send(response, 404, { error: { code: 'REQ_NOT_FOUND', message: 'no such route' } });
   }
 
   private async serveEvents(url: URL, response: ServerResponse): Promise<void> {
     this.requests++;
     const raw = Object.fromEntries(url.searchParams.entries());
-    const query = Value.Parse(AuthEventFeedQuery, Value.Convert(AuthEventFeedQuery, raw)) as { after: number; limit: number; waitMs: number };
+    const query = Value.Parse(AuthEventFeedQuery, Value.Convert(AuthEventFeedQuery, raw));
     if (this.events.length <= query.after && query.waitMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, query.waitMs);
