@@ -1,3 +1,5 @@
+// Brings the types of the per-route `config.rateLimit` options (the plugin itself is registered by the kernel).
+import type {} from '@fastify/rate-limit';
 import type { SanctumApp } from '@sanctum/kernel';
 import Type from 'typebox';
 import type { BundleService } from '../domain/bundle.service.js';
