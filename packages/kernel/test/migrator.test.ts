@@ -26,4 +26,14 @@ describe.each(testEngines())('migrateToLatest on $name', (engine) => {
       await Promise.all(databases.map((d) => d.close()));
     }
   });
+
+  it('names the migration that failed', async () => {
+    const database = await engine.open<unknown>();
+    try {
+      const broken = { '2026-01-01-002-broken': { up: async (db: Kysely<unknown>) => { await sql`select * from no_such_table`.execute(db); } } };
+      await expect(migrateToLatest(database.db, { ...migrations, ...broken })).rejects.toThrow(/Migration 2026-01-01-002-broken failed/);
+    } finally {
+      await database.close();
+    }
+  });
 });
