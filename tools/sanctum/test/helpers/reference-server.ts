@@ -16,11 +16,11 @@ export interface ReferenceServer {
 /** Starts bench/reference-server.mjs in its own process (so its timing is not the test process's). */
 export async function startReferenceServer(mode: 'fast' | 'stall' | 'fail' | 'hang', args: string[] = []): Promise<ReferenceServer> {
   const child = spawn(process.execPath, [SCRIPT, mode, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve(); }));
   const first = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`reference server exited (${code})`)));
+    child.once('exit', (code) => { reject(new Error(`reference server exited (${code})`)); });
   });
   const info = JSON.parse(first) as { port: number; epochMs: number };
   return {

@@ -77,10 +77,8 @@ export class LatencyRecorder {
     writer.outputLogFormatVersion();
     writer.outputStartTime(startedAtMs);
     writer.outputLegend();
-    for (const second of this.seconds()) {
-      const histogram = this.perSecond.get(second) as Histogram;
-      writer.outputIntervalHistogram(histogram, second, second + 1, 1000);
-    }
+    const ordered = [...this.perSecond].sort(([a], [b]) => a - b);
+    for (const [second, histogram] of ordered) writer.outputIntervalHistogram(histogram, second, second + 1, 1000);
     return lines.join('');
   }
 

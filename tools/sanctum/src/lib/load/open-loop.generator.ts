@@ -90,7 +90,6 @@ class OpenLoopRun {
   private readonly perSecond = new Map<number, { scheduled: number; completed: number; errors: number }>();
   private readonly counts = { completed: 0, ok: 0, errors: 0, timeouts: 0, connection: 0 };
   private readonly statuses: Record<string, number> = {};
-  private session: TargetSession | undefined;
   private start = 0;
   private next = 0;
   private lastSecondCompleted = 0;
@@ -117,7 +116,6 @@ class OpenLoopRun {
         this.delivery.recordValue(msToUs(ms));
       },
     });
-    this.session = session;
     this.health.start();
     this.start = performance.now();
     // Wall-clock time of the first intended send, to the sub-millisecond (tests line it up with a server's clock).
@@ -133,7 +131,7 @@ class OpenLoopRun {
     try {
       await new Promise<void>((resolve) => {
         this.drained = resolve;
-        this.tick();
+        this.tick(session);
       });
     } finally {
       clearInterval(sweeper);
@@ -146,29 +144,29 @@ class OpenLoopRun {
   }
 
   /** Dispatches every request whose intended time has come, then sleeps until the next one is due. */
-  private tick(): void {
+  private tick(session: TargetSession): void {
     const now = performance.now();
     while (this.next < this.total && this.start + this.next * this.intervalMs <= now) {
-      this.dispatch(this.next);
+      this.dispatch(session, this.next);
       this.next += 1;
     }
     if (this.next < this.total) {
       const wait = this.start + this.next * this.intervalMs - performance.now();
       setTimeout(() => {
-        this.tick();
+        this.tick(session);
       }, Math.max(0, wait));
     } else {
       this.checkDrained();
     }
   }
 
-  private dispatch(index: number): void {
+  private dispatch(session: TargetSession, index: number): void {
     const intendedAt = this.start + index * this.intervalMs;
     this.health.recordDispatchLag(performance.now() - intendedAt);
     this.bucket(this.intendedSecond(index)).scheduled += 1;
     const entry: InFlight = { index, intendedAt, controller: new AbortController() };
     this.inflight.set(index, entry);
-    (this.session as TargetSession).send({ index, signal: entry.controller.signal }).then(
+    session.send({ index, signal: entry.controller.signal }).then(
       (outcome) => {
         this.settle(entry, outcome);
       },

@@ -79,11 +79,11 @@ async function samplePs(pid: number): Promise<ProcessSample | null> {
 
 /** `  4116 00:01:02 Mon Nov 30 08:50:00 2025` (Linux) or `4116 0:01.02 Mon Nov 30 …` (BSD/macOS). */
 export function parsePs(line: string): ProcessSample | null {
-  const match = /^\s*(\d+)\s+(\S+)\s+(.+?)\s*$/.exec(line);
-  if (match === null) return null;
-  const cpuSeconds = parseCpuTime(match[2] as string);
+  const [, rss, time, started] = /^\s*(\d+)\s+(\S+)\s+(.+?)\s*$/.exec(line) ?? [];
+  if (rss === undefined || time === undefined || started === undefined) return null;
+  const cpuSeconds = parseCpuTime(time);
   if (cpuSeconds === null) return null;
-  return { rssBytes: Number(match[1]) * 1024, cpuSeconds, startedAt: match[3] as string };
+  return { rssBytes: Number(rss) * 1024, cpuSeconds, startedAt: started };
 }
 
 /** `[[dd-]hh:]mm:ss[.cc]` to seconds. */

@@ -39,7 +39,8 @@ export function planScenarios(parameters: ScenarioParameters): ScenarioPlan[] {
     if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new Error(`${label} must be a positive number (got ${value})`);
   }
   return names.map((name) => {
-    const base = DEFAULT_SCENARIOS.find((s) => s.name === name) as ScenarioPlan;
+    const base = DEFAULT_SCENARIOS.find((s) => s.name === name);
+    if (base === undefined) throw new Error(`unknown scenario ${name}`);
     const soak = name === 'soak';
     const rate = parameters.targetRps === undefined ? base.targetRps : soak ? parameters.targetRps / 2 : parameters.targetRps;
     let durationS = parameters.durationS ?? base.durationS;

@@ -67,3 +67,15 @@ export const SloFileSchema = Type.Object(
 );
 export type SloFile = Static<typeof SloFileSchema>;
 export type ScenarioSlo = Static<typeof ScenarioObjectives>;
+
+/**
+ * The JSON Schema committed as slo/slo.schema.json (editors validate the SLO
+ * file with it); a test keeps the file equal to this.
+ */
+export function sloJsonSchema(): Record<string, unknown> {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'Sanctum SLO file',
+    ...(JSON.parse(JSON.stringify(SloFileSchema)) as Record<string, unknown>),
+  };
+}
