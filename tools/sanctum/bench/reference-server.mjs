@@ -9,8 +9,12 @@
 //                                answered when the freeze ends
 //   fail --fail-every 20         answer 500 to every 20th request (exactly 5%)
 //   hang                         never answer
+// Every request carrying an x-request-id is remembered with the wall-clock
+// time its answer was written; GET /__answers returns them as {id: ms}, an
+// independent record of when each request was really answered.
 // Usage: node reference-server.mjs <mode> [--port n] [options]
 import { createServer } from 'node:http';
+import { performance } from 'node:perf_hooks';
 
 const [mode = 'fast', ...rest] = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -22,10 +26,14 @@ const stallMs = option('stall-ms', 1000);
 const failEvery = option('fail-every', 20);
 const epochMs = Date.now();
 let served = 0;
+const answeredAt = new Map();
+const now = () => performance.timeOrigin + performance.now();
 
 const BODY = '{"status":"ok"}';
 
-function answer(response, status) {
+function answer(request, response, status) {
+  const id = request.headers['x-request-id'];
+  if (typeof id === 'string') answeredAt.set(id, now());
   response.writeHead(status, { 'content-type': 'application/json', 'content-length': BODY.length });
   response.end(BODY);
 }
@@ -34,17 +42,21 @@ const server = createServer((request, response) => {
   // Read the whole body first, as a real service would.
   request.resume();
   request.on('end', () => {
+    if (request.url === '/__answers') {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      return response.end(JSON.stringify(Object.fromEntries(answeredAt)));
+    }
     served += 1;
     if (mode === 'hang') return;
-    if (mode === 'fail' && served % failEvery === 0) return answer(response, 500);
+    if (mode === 'fail' && served % failEvery === 0) return answer(request, response, 500);
     if (mode === 'stall') {
       const phase = (Date.now() - epochMs) % stallEveryMs;
       if (phase < stallMs) {
-        setTimeout(() => answer(response, 200), stallMs - phase);
+        setTimeout(() => answer(request, response, 200), stallMs - phase);
         return;
       }
     }
-    answer(response, 200);
+    answer(request, response, 200);
   });
 });
 server.keepAliveTimeout = 65_000;

@@ -5,7 +5,8 @@ import type { OpenLoopOptions } from '../src/lib/load/open-loop.generator.js';
 import { startReferenceServer } from './helpers/reference-server.js';
 import type { ReferenceServer } from './helpers/reference-server.js';
 
-const LIMITS = { maxDispatchLagP99Ms: 50, maxDispatchLagMs: 500, maxEventLoopDelayP99Ms: 100, maxCpuPercent: 95 };
+// Loose limits: these tests share two cores with other work; the limits themselves are tested in open-loop.failures.
+const LIMITS = { maxDispatchLagP99Ms: 200, maxDispatchLagMs: 2000, maxEventLoopDelayP99Ms: 300, maxCpuPercent: 100 };
 let servers: ReferenceServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.map((s) => s.stop()));
@@ -32,15 +33,27 @@ function options(url: string, overrides: Partial<OpenLoopOptions> = {}): OpenLoo
   };
 }
 
-/** The p99 a perfect client would see: latency = time left in the freeze at the intended send time. */
-function trueStallPercentile(startedAtMs: number, rps: number, count: number, server: ReferenceServer, percentile: number): number {
+/** The latency a perfect client would see: time left in the freeze at the intended send time. */
+function analyticStall(startedAtMs: number, rps: number, count: number, server: ReferenceServer): number[] {
   const values: number[] = [];
   for (let i = 0; i < count; i += 1) {
     const phase = (((startedAtMs + (i * 1000) / rps - server.epochMs) % 5000) + 5000) % 5000;
     values.push(phase < 1000 ? 1000 - phase : 0);
   }
-  values.sort((a, b) => a - b);
-  return values[Math.ceil((percentile / 100) * count) - 1]!;
+  return values;
+}
+
+/** Independent measurement: when the server really wrote each answer, minus the request's intended send time. */
+async function answeredLatencies(server: ReferenceServer, scenario: string, startedAtMs: number, rps: number, count: number): Promise<number[]> {
+  const answers = (await (await fetch(`${server.url}/__answers`)).json()) as Record<string, number>;
+  const values: number[] = [];
+  for (let i = 0; i < count; i += 1) values.push(answers[`smoke-${scenario}-${i}`]! - (startedAtMs + (i * 1000) / rps));
+  return values;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.ceil((p / 100) * sorted.length) - 1]!;
 }
 
 describe('open-loop generator', () => {
@@ -54,17 +67,30 @@ describe('open-loop generator', () => {
     expect(result.latencyMs.p50).toBeLessThan(1000);
   });
 
-  it('reports the p99 of a server that freezes 1 s every 5 s within 5% of the true value', async () => {
+  it('reports the p99 of a server that freezes 1 s every 5 s within 5% of the true value (no coordinated omission)', async () => {
     const stall = await server('stall', ['--stall-every-ms', '5000', '--stall-ms', '1000']);
-    // 10 s = two full freeze cycles; 20 connections at 200 req/s so most requests queue in the
-    // client during a freeze: their wait still counts from the intended send time.
-    const result = await runOpenLoop(options(`${stall.url}/`, { durationS: 10, maxConnections: 20 }));
+    // 10 s = two full freeze cycles at 200 req/s: 400 requests wait out a freeze.
+    const result = await runOpenLoop(options(`${stall.url}/`, { durationS: 10 }));
     expect(result.requests.ok).toBe(2000);
-    const trueP99 = trueStallPercentile(result.startedAtMs, 200, 2000, stall, 99);
-    const trueP95 = trueStallPercentile(result.startedAtMs, 200, 2000, stall, 95);
+    const truth = await answeredLatencies(stall, 'test', result.startedAtMs, 200, 2000);
+    const trueP99 = percentile(truth, 99);
+    const trueP95 = percentile(truth, 95);
+    // The freeze really happened as scheduled: a perfect client's p99 is about 950 ms.
+    expect(percentile(analyticStall(result.startedAtMs, 200, 2000, stall), 99)).toBeGreaterThan(900);
     expect(trueP99).toBeGreaterThan(900);
     expect(Math.abs(result.latencyMs.p99 - trueP99) / trueP99).toBeLessThanOrEqual(0.05);
     expect(Math.abs(result.latencyMs.p95 - trueP95) / trueP95).toBeLessThanOrEqual(0.05);
-    expect(result.generator.peakClientQueue).toBeGreaterThan(0);
+  });
+
+  it('counts the wait of requests queued in the client for a free connection from their intended time', async () => {
+    const stall = await server('stall', ['--stall-every-ms', '5000', '--stall-ms', '1000']);
+    // Only 10 connections at 200 req/s: during a freeze most requests wait in the client, not on a socket.
+    const result = await runOpenLoop(options(`${stall.url}/`, { durationS: 5, maxConnections: 10 }));
+    expect(result.generator.connections).toBe(10);
+    expect(result.generator.peakClientQueue).toBeGreaterThan(50);
+    const truth = await answeredLatencies(stall, 'test', result.startedAtMs, 200, 1000);
+    const trueP99 = percentile(truth, 99);
+    expect(trueP99).toBeGreaterThan(800);
+    expect(Math.abs(result.latencyMs.p99 - trueP99) / trueP99).toBeLessThanOrEqual(0.05);
   });
 });

@@ -164,7 +164,7 @@ async function runScenarios(
       state.notRun.push({ scenario: plan.name, reason: `${crashed.service} crashed earlier in the run` });
       continue;
     }
-    say(`[${plan.name}] ${plan.targetRps} req/s for ${plan.durationS} s, ${plan.payloadBytes} B payload`);
+    say(`[${plan.name}] ${plan.targetRps} req/s for ${plan.durationS} s${target.interim ? '' : `, ${plan.payloadBytes} B payload`}`);
     const run = await runOpenLoop({
       scenario: plan.name,
       target,

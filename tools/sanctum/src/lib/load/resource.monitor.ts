@@ -20,6 +20,8 @@ export interface Crash {
 export interface ResourceMonitorOptions {
   intervalMs?: number;
   source?: SampleSource;
+  /** Another way to read a process (tests of the restart detection). */
+  sampler?: ProcessSampler;
   onCrash?: (crash: Crash) => void;
 }
 
@@ -47,7 +49,7 @@ export class ResourceMonitor {
   }
 
   async start(): Promise<void> {
-    this.sampler = await createSampler(this.options.source);
+    this.sampler = this.options.sampler ?? (await createSampler(this.options.source));
     this.watching = true;
     for (const process of this.processes) {
       this.readings.set(process.name, []);
