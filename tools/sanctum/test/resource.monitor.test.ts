@@ -16,7 +16,7 @@ function child(kind: 'busy' | 'idle'): { pid: number; exited: Promise<number | s
   const code = kind === 'busy' ? 'for(;;){}' : 'setInterval(() => {}, 1000)';
   const process_ = spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
   children.push(process_);
-  const exited = new Promise<number | string>((resolve) => process_.once('exit', (c, s) => resolve(c ?? s ?? 'unknown')));
+  const exited = new Promise<number | string>((resolve) => process_.once('exit', (c, s) => { resolve(c ?? s ?? 'unknown'); }));
   return { pid: process_.pid!, exited, process: process_ };
 }
 

@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { smokeCommand } from '../src/commands/smoke/smoke.command.js';
 import type { SmokeRun } from '../src/commands/smoke/smoke.command.js';
 import { repoRoot } from '../src/lib/repo-root.js';
+import type { SmokeResult } from '../src/lib/smoke-result.js';
 import { testSloFile } from './helpers/slo-file.js';
 
 // Slow: builds the services when needed (CI has built them already), starts all three and runs
@@ -52,9 +53,9 @@ describe('a short real run against the services built from this checkout', () =>
   });
 
   it('writes results.json with the encoded histograms, summary.md, report.html, interval logs and the service logs', async () => {
-    const results = JSON.parse(await readFile(run.files.results, 'utf8'));
+    const results = JSON.parse(await readFile(run.files.results, 'utf8')) as SmokeResult;
     for (const scenario of results.scenarios) {
-      const histogram = decodeFromCompressedBase64(scenario.histograms.latencyUs);
+      const histogram = decodeFromCompressedBase64(scenario.histograms!.latencyUs);
       expect(histogram.totalCount).toBe(scenario.requests.scheduled);
     }
     expect(await readFile(run.files.summary, 'utf8')).toContain('## Sanctum smoke: PASSED');
@@ -82,8 +83,8 @@ describe('a short real run against the services built from this checkout', () =>
       expect(await page.locator('h1').textContent()).toBe('Sanctum smoke: PASSED');
       expect(await page.locator('section.scenario').count()).toBe(3);
       // Every chart drew something: its canvas has non-transparent pixels.
-      const drawn = await page.$$eval('.chart canvas', (canvases) =>
-        canvases.map((canvas) => {
+      const drawn = await page.$$eval('.chart canvas', (elements) =>
+        (elements as HTMLCanvasElement[]).map((canvas) => {
           const { width, height } = canvas;
           const pixels = canvas.getContext('2d')!.getImageData(0, 0, width, height).data;
           let painted = 0;

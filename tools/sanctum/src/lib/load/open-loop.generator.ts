@@ -33,6 +33,7 @@ export interface SecondProgress {
 }
 
 export interface OpenLoopResult {
+  readonly scenario: string;
   readonly target: TargetInfo;
   readonly payloadBytes: number;
   readonly startedAtMs: number;
@@ -274,6 +275,7 @@ class OpenLoopRun {
     }
     const { target } = this.options;
     const result: OpenLoopResult = {
+      scenario: this.options.scenario,
       target: { name: target.name, description: target.description, interim: target.interim },
       payloadBytes,
       startedAtMs,
