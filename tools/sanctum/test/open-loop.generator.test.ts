@@ -82,7 +82,6 @@ describe('open-loop generator', () => {
     expect(result.requests).toEqual({ scheduled: 400, completed: 400, ok: 400, errors: 0 });
     expect(result.seconds.slice(0, 2).map((s) => s.scheduled)).toEqual([200, 200]);
     expect(result.latencyMs.p50).toBeGreaterThan(0);
-    expect(result.latencyMs.p50).toBeLessThan(1000);
   });
 
   it('reports the p99 of a server that freezes 1 s every 5 s within 5% of the true value (no coordinated omission)', async () => {
