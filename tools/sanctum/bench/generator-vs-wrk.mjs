@@ -79,7 +79,7 @@ const fast = await startServer('fast');
 const reference = await wrk(fast.url, 10, 64);
 console.error(`wrk: ${fmt(reference.rps, 0)} req/s (p50 ${fmt(reference.p50, 2)} ms, p99 ${fmt(reference.p99, 2)} ms)`);
 let best = { rate: 0, achieved: 0, p99: NaN };
-for (const share of [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.85, 1.0]) {
+for (const share of [0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.85, 1.0]) {
   const rate = Math.round(reference.rps * share);
   const result = await generator(fast.url, rate, 5);
   const achieved = result.requests.completed / ((result.finishedAtMs - result.startedAtMs) / 1000);
