@@ -54,20 +54,21 @@ async function answeredLatencies(server: ReferenceServer, scenario: string, star
 
 /**
  * Accuracy can only be claimed for a run the generator kept on schedule: on a
- * starved machine its own event loop adds delay, which it reports by marking
- * the run invalid. So take the first of up to three runs that stayed within
- * limits tight enough for a 5% claim, and fail if none did.
+ * starved machine its own event loop adds delay to reading answers, which it
+ * reports as event-loop delay (a late dispatch is no error here: the truth,
+ * taken at the server, includes it). So take the first of up to four runs
+ * whose event-loop delay stayed low enough for a 5% claim, and fail if none did.
  */
 async function validRun(run: () => Promise<OpenLoopResult>): Promise<OpenLoopResult> {
-  const tight = { maxDispatchLagP99Ms: 40, maxDispatchLagMs: 250, maxEventLoopDelayP99Ms: 40, maxCpuPercent: 100 };
+  const tight = { maxDispatchLagP99Ms: Infinity, maxDispatchLagMs: Infinity, maxEventLoopDelayP99Ms: 40, maxCpuPercent: Infinity };
   const reasons: string[] = [];
-  for (let attempt = 0; attempt < 3; attempt += 1) {
+  for (let attempt = 0; attempt < 4; attempt += 1) {
     const result = await run();
     const problems = healthVerdict(result.generator, tight);
     if (problems.length === 0) return result;
     reasons.push(problems.join('; '));
   }
-  throw new Error(`the machine was too busy for the generator to keep its schedule in three runs: ${reasons.join(' | ')}`);
+  throw new Error(`the machine was too busy for the generator to keep its schedule in four runs: ${reasons.join(' | ')}`);
 }
 
 function percentile(values: number[], p: number): number {
@@ -86,18 +87,18 @@ describe('open-loop generator', () => {
 
   it('reports the p99 of a server that freezes 1 s every 5 s within 5% of the true value (no coordinated omission)', async () => {
     const stall = await server('stall', ['--stall-every-ms', '5000', '--stall-ms', '1000']);
-    // 10 s = two full freeze cycles at 200 req/s: 400 requests wait out a freeze.
-    const result = await validRun(() => runOpenLoop(options(`${stall.url}/`, { durationS: 10, scenario: `stall-${Date.now()}` })));
-    expect(result.requests.ok).toBe(2000);
-    const truth = await answeredLatencies(stall, result.scenario, result.startedAtMs, 200, 2000);
+    // 10 s = two full freeze cycles at 100 req/s: 200 requests wait out a freeze.
+    const result = await validRun(() => runOpenLoop(options(`${stall.url}/`, { targetRps: 100, durationS: 10, scenario: `stall-${Date.now()}` })));
+    expect(result.requests.ok).toBe(1000);
+    const truth = await answeredLatencies(stall, result.scenario, result.startedAtMs, 100, 1000);
     const trueP99 = percentile(truth, 99);
     const trueP95 = percentile(truth, 95);
     // The freeze really happened as scheduled: a perfect client's p99 is about 950 ms.
-    expect(percentile(analyticStall(result.startedAtMs, 200, 2000, stall), 99)).toBeGreaterThan(900);
+    expect(percentile(analyticStall(result.startedAtMs, 100, 1000, stall), 99)).toBeGreaterThan(900);
     expect(trueP99).toBeGreaterThan(900);
     expect(Math.abs(result.latencyMs.p99 - trueP99) / trueP99).toBeLessThanOrEqual(0.05);
     expect(Math.abs(result.latencyMs.p95 - trueP95) / trueP95).toBeLessThanOrEqual(0.05);
-  }, 120_000);
+  }, 240_000);
 
   it('counts the wait of requests queued in the client for a free connection from their intended time', async () => {
     const stall = await server('stall', ['--stall-every-ms', '5000', '--stall-ms', '1000']);
@@ -109,5 +110,5 @@ describe('open-loop generator', () => {
     const trueP99 = percentile(truth, 99);
     expect(trueP99).toBeGreaterThan(800);
     expect(Math.abs(result.latencyMs.p99 - trueP99) / trueP99).toBeLessThanOrEqual(0.05);
-  }, 120_000);
+  }, 240_000);
 });
