@@ -108,7 +108,7 @@ export async function smokeCommand(options: SmokeOptions): Promise<SmokeRun> {
         ports: { auth: await freePort(), directory: await freePort(), messaging: await freePort() },
         // One generator on one address stands for many clients: the per-IP limit would answer 429 to the load itself.
         env: { RATE_LIMIT_MAX: '100000000' },
-        ...(options.baseEnv === undefined ? {} : { baseEnv: options.baseEnv }),
+        ...(options.baseEnv === undefined ? {} : { baseEnv: embeddedDefault(options.baseEnv) }),
       });
       const running = platform;
       urls = { auth: running.url('auth'), directory: running.url('directory'), messaging: running.url('messaging') };
@@ -219,6 +219,12 @@ function smokeResult(input: {
     ...(state.error === undefined ? {} : { error: state.error }),
     logs: input.logs,
   };
+}
+
+/** The parent's environment without what would take the services off the embedded default (one SQLite file each, no Redis). */
+function embeddedDefault(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const { DATABASE_URL: _database, REDIS_URL: _redis, ...rest } = env;
+  return rest;
 }
 
 function defaultUrls(): ServiceUrls {
