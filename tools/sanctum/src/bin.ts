@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerSmoke } from './commands/smoke/smoke.cli.js';
 import { registerStart } from './commands/start/start.cli.js';
 import type { CliContext } from './lib/cli-context.js';
 
@@ -20,6 +21,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerStart(program, context);
+registerSmoke(program, context);
 
 try {
   await program.parseAsync(process.argv);

@@ -18,6 +18,8 @@ export interface ObjectiveResult {
   readonly measured: number | null;
   readonly unit: string;
   readonly passed: boolean;
+  /** Which service or window the measured value comes from, or why it is missing. */
+  readonly detail?: string;
 }
 
 export interface LatencySummary {
@@ -34,6 +36,69 @@ export interface ServiceResources {
   /** Settled start vs end of the run, in percent. */
   readonly memoryGrowthPercent: number;
   readonly peakRssBytes: number;
+  /** Median RSS of the settled start window and of the end window (bytes); absent when too few samples. */
+  readonly settledStartRssBytes?: number;
+  readonly endRssBytes?: number;
+  /** Number of one-second samples the values come from. */
+  readonly samples?: number;
+}
+
+/** What was sent to the system under test. */
+export interface TargetInfo {
+  /** `messaging-send` once Messaging lands; `interim-readyz` until then. */
+  readonly name: string;
+  readonly description: string;
+  /** True for a stand-in endpoint that is not the Messaging send path; a reader must not take it for the real thing. */
+  readonly interim: boolean;
+}
+
+/** How the generator itself did; a run is invalid when one of these went past its limit (see `invalidReasons`). */
+export interface GeneratorHealth {
+  /** Actual dispatch time minus intended time, in ms. */
+  readonly dispatchLagMs: LatencySummary;
+  /** perf_hooks event-loop delay of the generator process, in ms. */
+  readonly eventLoopDelayMs: LatencySummary;
+  /** The generator process's CPU, percent of one core, averaged over the scenario. */
+  readonly cpuAvgPercent: number;
+  /** HTTP connections the client pool was allowed (from rate x timeout, capped). */
+  readonly connections: number;
+  /** Most requests waiting in the client for a free connection at once (they still count from their intended time). */
+  readonly peakClientQueue: number;
+}
+
+/** Errors by kind. */
+export interface ErrorBreakdown {
+  /** Non-2xx answers by status code. */
+  readonly status: Readonly<Record<string, number>>;
+  /** No answer within the request timeout (counted from the intended send time). */
+  readonly timeouts: number;
+  /** Refused, reset or otherwise failed connections. */
+  readonly connection: number;
+}
+
+/** One second of a scenario (t = seconds since its start); latency by intended send second. */
+export interface TimelinePoint {
+  readonly t: number;
+  readonly scheduled: number;
+  /** Answers received during this second (throughput). */
+  readonly completed: number;
+  /** Errors among the requests intended in this second. */
+  readonly errors: number;
+  readonly p50Ms: number | null;
+  readonly p95Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly maxMs: number | null;
+  readonly dispatchLagMaxMs: number;
+  readonly eventLoopDelayMaxMs: number;
+  readonly generatorCpuPercent: number;
+}
+
+/** One resource sample of one service process. */
+export interface ResourceSample {
+  /** Seconds since the scenario started. */
+  readonly t: number;
+  readonly cpuPercent: number;
+  readonly rssBytes: number;
 }
 
 export interface ScenarioResult {
@@ -50,11 +115,30 @@ export interface ScenarioResult {
   /** Store-to-delivery over WebSocket, in ms, when measured. */
   readonly deliveryLatencyMs?: LatencySummary;
   readonly resources: readonly ServiceResources[];
+  /** Services whose CPU or memory growth could not be measured, and why (their objectives then fail). */
+  readonly resourceGaps?: readonly { readonly service: string; readonly reason: string }[];
   /** False when the generator could not keep its schedule; an invalid run never passes. */
   readonly valid: boolean;
   readonly invalidReasons: readonly string[];
   readonly objectives: readonly ObjectiveResult[];
   readonly passed: boolean;
+  /** What the requests went to. */
+  readonly target?: TargetInfo;
+  readonly errorBreakdown?: ErrorBreakdown;
+  readonly generator?: GeneratorHealth;
+  /** Per-second series for the charts. */
+  readonly timeline?: readonly TimelinePoint[];
+  /** Per-second CPU and RSS of each monitored service. */
+  readonly resourceSamples?: readonly { readonly service: string; readonly samples: readonly ResourceSample[] }[];
+  /**
+   * HdrHistogram compressed base64 (values in microseconds): the whole
+   * scenario's latency, and delivery latency when measured. Decode with
+   * hdr-histogram-js `decodeFromCompressedBase64`.
+   */
+  readonly histograms?: { readonly latencyUs: string; readonly deliveryUs?: string };
+  /** Seconds of each scenario start and end, ISO 8601. */
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
 }
 
 export interface SmokeResult {
@@ -71,4 +155,10 @@ export interface SmokeResult {
   readonly valid: boolean;
   /** valid, no crash, and every objective of every scenario passed. */
   readonly passed: boolean;
+  /** Scenarios that were asked for but did not run (a crash or a start-up failure stopped the run); any entry fails the run. */
+  readonly notRun?: readonly { readonly scenario: string; readonly reason: string }[];
+  /** Why the run could not complete (the platform did not start, …); present means failed. */
+  readonly error?: string;
+  /** Where each service's log is, relative to the output folder. */
+  readonly logs?: readonly string[];
 }

@@ -1,0 +1,112 @@
+// Benchmark of the smoke generator against wrk (Debian package `wrk`) on the
+// same reference server, in one run:
+//   1. maximum request rate: wrk's closed-loop throughput, then the highest
+//      rate the open-loop generator sustains (valid run, no errors, p99 < 50 ms);
+//   2. latency accuracy on a server that freezes 1 s every 5 s: the p99 each
+//      tool reports against the true p99 of a constant-rate client.
+// Runs against the built CLI (npm run build first): npm run bench -w tools/sanctum
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { httpTarget, runOpenLoop } from '../dist/index.js';
+
+const run = promisify(execFile);
+const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+const limits = JSON.parse(readFileSync(here('../../../slo/nightly.json'), 'utf8')).generator;
+
+async function startServer(mode, args = []) {
+  const child = spawn(process.execPath, [here('./reference-server.mjs'), mode, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
+  const info = JSON.parse(line);
+  return { ...info, url: `http://127.0.0.1:${info.port}/`, stop: () => child.kill('SIGTERM') };
+}
+
+function toMs(text) {
+  const match = /^([\d.]+)(us|ms|s)$/.exec(text);
+  if (!match) return NaN;
+  const value = Number(match[1]);
+  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
+}
+
+async function wrk(url, seconds, connections) {
+  const { stdout } = await run('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', url]);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
+  const percentile = (p) => toMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(stdout)?.[1] ?? '');
+  return { rps, p50: percentile(50), p99: percentile(99) };
+}
+
+async function generator(url, rate, durationS, scenario = 'bench') {
+  return runOpenLoop({
+    scenario,
+    target: httpTarget({ name: 'reference', description: 'GET /', interim: true, url }),
+    targetRps: rate,
+    durationS,
+    payloadBytes: 0,
+    timeoutMs: 10_000,
+    maxConnections: 1024,
+    limits,
+  });
+}
+
+function analyticP99(startedAtMs, rate, count, epochMs) {
+  const values = [];
+  for (let i = 0; i < count; i += 1) {
+    const phase = (((startedAtMs + (i * 1000) / rate - epochMs) % 5000) + 5000) % 5000;
+    values.push(phase < 1000 ? 1000 - phase : 0);
+  }
+  values.sort((a, b) => a - b);
+  return values[Math.ceil(0.99 * count) - 1];
+}
+
+const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+try {
+  await run('wrk', ['--version']).catch((error) => {
+    if (error.code === 'ENOENT') throw new Error('wrk is not installed: apt-get install -y wrk');
+  });
+} catch (error) {
+  console.error(error.message);
+  process.exit(1);
+}
+
+console.error(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ${new Date().toISOString()}`);
+
+// 1. Maximum rate.
+const fast = await startServer('fast');
+const reference = await wrk(fast.url, 10, 64);
+console.error(`wrk: ${fmt(reference.rps, 0)} req/s (p50 ${fmt(reference.p50, 2)} ms, p99 ${fmt(reference.p99, 2)} ms)`);
+let best = { rate: 0, achieved: 0, p99: NaN };
+for (const share of [0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.85, 1.0]) {
+  const rate = Math.round(reference.rps * share);
+  const result = await generator(fast.url, rate, 5);
+  const achieved = result.requests.completed / ((result.finishedAtMs - result.startedAtMs) / 1000);
+  const sustained = result.invalidReasons.length === 0 && result.requests.errors === 0 && result.latencyMs.p99 < 50;
+  console.error(
+    `generator at ${rate} req/s: ${sustained ? 'sustained' : 'not sustained'} (answered ${fmt(achieved, 0)}/s, p99 ${fmt(result.latencyMs.p99, 2)} ms, ` +
+      `lag p99 ${fmt(result.generator.dispatchLagMs.p99, 2)} ms, CPU ${fmt(result.generator.cpuAvgPercent)}%${result.invalidReasons.length > 0 ? `; ${result.invalidReasons.join('; ')}` : ''})`,
+  );
+  if (!sustained) break;
+  best = { rate, achieved, p99: result.latencyMs.p99 };
+}
+fast.stop();
+
+// 2. Accuracy on a freezing server.
+const rate = 500;
+const seconds = 20;
+const stallGen = await startServer('stall', ['--stall-every-ms', '5000', '--stall-ms', '1000']);
+const ours = await generator(stallGen.url, rate, seconds, 'stall');
+const truthOurs = analyticP99(ours.startedAtMs, rate, rate * seconds, stallGen.epochMs);
+stallGen.stop();
+const stallWrk = await startServer('stall', ['--stall-every-ms', '5000', '--stall-ms', '1000']);
+const theirs = await wrk(stallWrk.url, seconds, 50);
+stallWrk.stop();
+// A constant-rate client's true p99 does not depend on the phase much: 950 ms for a 1 s freeze every 5 s.
+const truthWrk = 950;
+
+console.log(`| measure | wrk | sanctum smoke generator |
+|---|---:|---:|
+| max rate on the fast reference server | ${fmt(reference.rps, 0)} req/s (closed loop, 64 connections) | ${best.rate} req/s sustained (open loop; ${fmt((best.rate / reference.rps) * 100, 0)}% of wrk), answered ${fmt(best.achieved, 0)}/s, p99 ${fmt(best.p99, 2)} ms |
+| p99 on the freezing server (1 s every 5 s) | ${fmt(theirs.p99)} ms vs true ${truthWrk} ms (${fmt(((theirs.p99 - truthWrk) / truthWrk) * 100)}%) | ${fmt(ours.latencyMs.p99)} ms vs true ${fmt(truthOurs)} ms (${fmt(((ours.latencyMs.p99 - truthOurs) / truthOurs) * 100)}%), run ${ours.invalidReasons.length === 0 ? 'valid' : 'INVALID'} |`);

@@ -1,0 +1,252 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from '../../lib/free-port.js';
+import type { LoadTarget, LoadTargetFactory, ServiceUrls } from '../../lib/load/load-target.contract.js';
+import { runOpenLoop } from '../../lib/load/open-loop.generator.js';
+import type { SecondProgress } from '../../lib/load/open-loop.generator.js';
+import { interimReadyzTarget } from '../../lib/load/probe.target.js';
+import type { SampleSource } from '../../lib/load/process.sampler.js';
+import { writeArtifacts } from '../../lib/load/report/artifacts.writer.js';
+import type { ArtifactFiles } from '../../lib/load/report/artifacts.writer.js';
+import { ResourceMonitor } from '../../lib/load/resource.monitor.js';
+import type { Crash, MonitoredProcess } from '../../lib/load/resource.monitor.js';
+import { assembleScenario } from '../../lib/load/scenario.assembler.js';
+import { planScenarios } from '../../lib/load/scenario.catalog.js';
+import type { ScenarioPlan } from '../../lib/load/scenario.catalog.js';
+import { loadSloFile } from '../../lib/load/slo.loader.js';
+import type { SloFile } from '../../lib/load/slo.schema.js';
+import { DEFAULT_PORTS, startPlatform } from '../../lib/platform.js';
+import type { Platform , SERVICE_NAMES} from '../../lib/platform.js';
+import { repoRoot } from '../../lib/repo-root.js';
+import { SMOKE_RESULT_SCHEMA_VERSION } from '../../lib/smoke-result.js';
+import type { ScenarioResult, SmokeResult } from '../../lib/smoke-result.js';
+
+export interface SmokeOptions {
+  /** Where results.json, summary.md, report.html, histograms/ and logs/ go. */
+  outDir: string;
+  /** Default: slo/nightly.json of this checkout. */
+  sloFile?: string;
+  scenarios?: readonly string[];
+  targetRps?: number;
+  soakDurationMin?: number;
+  durationS?: number;
+  /** Point at running services instead of starting them; unset ones default to 127.0.0.1 and the default port. */
+  urls?: Partial<ServiceUrls>;
+  /** Processes to monitor when the services run elsewhere (`--pid messaging=1234`). */
+  pids?: Readonly<Record<string, number>>;
+  /** A request unanswered this long after its intended send time is a timeout (default 10 s). */
+  timeoutMs?: number;
+  /** Cap on the client's connection pool (default 1024). */
+  maxConnections?: number;
+  /** Phase 2 hands in the Messaging send target here; default: the interim /readyz probe. */
+  target?: LoadTargetFactory;
+  rootDir?: string;
+  baseEnv?: Record<string, string | undefined>;
+  /** The commit under test; default: `git rev-parse HEAD` of rootDir. */
+  commit?: string;
+  monitorSource?: SampleSource;
+  onProgress?: (progress: SecondProgress) => void;
+  onMessage?: (line: string) => void;
+}
+
+export interface SmokeRun {
+  readonly result: SmokeResult;
+  readonly outDir: string;
+  readonly files: ArtifactFiles & { logs: string[] };
+  /** 0 only when every objective passed, the run was valid and nothing crashed. */
+  readonly exitCode: 0 | 1;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_CONNECTIONS = 1024;
+
+/**
+ * `sanctum smoke`: starts the services (or uses running ones), runs each
+ * scenario open-loop while monitoring the service processes, judges the
+ * results by the SLO file and writes the artifacts. Bad parameters or an
+ * invalid SLO file throw before anything starts; anything that goes wrong
+ * after that is recorded in a failed result, never lost.
+ */
+export async function smokeCommand(options: SmokeOptions): Promise<SmokeRun> {
+  const rootDir = options.rootDir ?? repoRoot();
+  const sloFile = resolve(options.sloFile ?? join(rootDir, 'slo', 'nightly.json'));
+  const slo = await loadSloFile(sloFile);
+  const plans = planScenarios({
+    ...(options.scenarios === undefined ? {} : { names: options.scenarios }),
+    ...(options.targetRps === undefined ? {} : { targetRps: options.targetRps }),
+    ...(options.soakDurationMin === undefined ? {} : { soakDurationMin: options.soakDurationMin }),
+    ...(options.durationS === undefined ? {} : { durationS: options.durationS }),
+  });
+  const missing = plans.filter((p) => slo.scenarios[p.name] === undefined).map((p) => p.name);
+  if (missing.length > 0) throw new Error(`${sloFile} sets no objectives for ${missing.join(', ')}`);
+
+  const outDir = resolve(options.outDir);
+  const logDir = join(outDir, 'logs');
+  await rm(logDir, { recursive: true, force: true });
+  await rm(join(outDir, 'histograms'), { recursive: true, force: true });
+  const say = options.onMessage ?? (() => undefined);
+  const startedAt = new Date().toISOString();
+  const commit = options.commit ?? (await gitCommit(rootDir));
+  const state: RunState = { scenarios: [], intervalLogs: new Map(), crashes: [], notRun: [] };
+
+  let platform: Platform | undefined;
+  let dataDir: string | undefined;
+  let monitor: ResourceMonitor | undefined;
+  try {
+    let urls: ServiceUrls;
+    let processes: MonitoredProcess[];
+    if (options.urls === undefined) {
+      dataDir = await mkdtemp(join(tmpdir(), 'sanctum-smoke-'));
+      say('Starting Auth, Directory and Messaging from this checkout…');
+      platform = await startPlatform({
+        rootDir,
+        dataDir,
+        logDir,
+        ports: { auth: await freePort(), directory: await freePort(), messaging: await freePort() },
+        // One generator on one address stands for many clients: the per-IP limit would answer 429 to the load itself.
+        env: { RATE_LIMIT_MAX: '100000000' },
+        ...(options.baseEnv === undefined ? {} : { baseEnv: embeddedDefault(options.baseEnv) }),
+      });
+      const running = platform;
+      urls = { auth: running.url('auth'), directory: running.url('directory'), messaging: running.url('messaging') };
+      processes = running.services.map((s) => ({ name: s.name, pid: s.process.pid ?? -1, exited: s.exited }));
+    } else {
+      urls = { ...defaultUrls(), ...options.urls };
+      processes = Object.entries(options.pids ?? {}).map(([name, pid]) => ({ name, pid }));
+    }
+    monitor = new ResourceMonitor(processes, {
+      ...(options.monitorSource === undefined ? {} : { source: options.monitorSource }),
+      onCrash: (crash) => {
+        say(`${crash.service} crashed: ${crash.exit}`);
+      },
+    });
+    await monitor.start();
+    const target = await (options.target ?? interimReadyzTarget)(urls);
+    if (target.interim) say(`Target: ${target.name} — ${target.description} (interim: not the Messaging send path)`);
+    await runScenarios(plans, { target, slo, monitor, options, state, say });
+  } catch (error) {
+    state.error = error instanceof Error ? error.message : String(error);
+    say(`The run could not complete: ${state.error}`);
+  } finally {
+    await monitor?.stop();
+    state.crashes.push(...(monitor?.crashes() ?? []));
+    await platform?.stop();
+    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+  }
+  for (const plan of plans.slice(state.scenarios.length))
+    if (!state.notRun.some((n) => n.scenario === plan.name))
+      state.notRun.push({ scenario: plan.name, reason: state.error ?? 'the run stopped early' });
+
+  const result = smokeResult({ state, commit, startedAt, sloFile: relativeOrAbsolute(rootDir, sloFile), slo, logs: await logFiles(outDir, logDir) });
+  const files = await writeArtifacts(outDir, result, state.intervalLogs);
+  return { result, outDir, files: { ...files, logs: (result.logs ?? []).map((l) => join(outDir, l)) }, exitCode: result.passed ? 0 : 1 };
+}
+
+interface RunState {
+  scenarios: ScenarioResult[];
+  intervalLogs: Map<string, string>;
+  crashes: Crash[];
+  notRun: { scenario: string; reason: string }[];
+  error?: string;
+}
+
+async function runScenarios(
+  plans: readonly ScenarioPlan[],
+  context: { target: LoadTarget; slo: SloFile; monitor: ResourceMonitor; options: SmokeOptions; state: RunState; say: (line: string) => void },
+): Promise<void> {
+  const { target, slo, monitor, options, state, say } = context;
+  for (const plan of plans) {
+    const crashed = monitor.crashes()[0];
+    if (crashed !== undefined) {
+      state.notRun.push({ scenario: plan.name, reason: `${crashed.service} crashed earlier in the run` });
+      continue;
+    }
+    say(`[${plan.name}] ${plan.targetRps} req/s for ${plan.durationS} s${target.interim ? '' : `, ${plan.payloadBytes} B payload`}`);
+    const run = await runOpenLoop({
+      scenario: plan.name,
+      target,
+      targetRps: plan.targetRps,
+      durationS: plan.durationS,
+      payloadBytes: plan.payloadBytes,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      limits: slo.generator,
+      ...(options.onProgress === undefined ? {} : { onSecond: options.onProgress }),
+    });
+    const scenario = assembleScenario(plan, run, monitor.between(run.startedAtMs - 1000, run.finishedAtMs + 1000), slo);
+    state.scenarios.push(scenario);
+    state.intervalLogs.set(plan.name, run.intervalLog);
+    const failed = scenario.objectives.filter((o) => !o.passed).map((o) => o.objective);
+    say(
+      `[${plan.name}] ${scenario.passed ? 'pass' : 'FAIL'}: p95 ${scenario.latencyMs.p95} ms, errors ${(scenario.errorRate * 100).toFixed(2)}%` +
+        (failed.length > 0 ? `; failed: ${failed.join(', ')}` : '') +
+        (scenario.valid ? '' : `; INVALID: ${scenario.invalidReasons.join('; ')}`),
+    );
+  }
+}
+
+function smokeResult(input: {
+  state: RunState;
+  commit: string | undefined;
+  startedAt: string;
+  sloFile: string;
+  slo: SloFile;
+  logs: string[];
+}): SmokeResult {
+  const { state } = input;
+  const valid = state.scenarios.every((s) => s.valid);
+  const passed =
+    state.error === undefined &&
+    valid &&
+    state.crashes.length === 0 &&
+    state.notRun.length === 0 &&
+    state.scenarios.length > 0 &&
+    state.scenarios.every((s) => s.passed);
+  return {
+    schemaVersion: SMOKE_RESULT_SCHEMA_VERSION,
+    ...(input.commit === undefined ? {} : { commit: input.commit }),
+    startedAt: input.startedAt,
+    finishedAt: new Date().toISOString(),
+    slo: { file: input.sloFile, version: input.slo.version },
+    scenarios: state.scenarios,
+    crashes: state.crashes.map((c) => ({ service: c.service, exit: c.exit })),
+    valid,
+    passed,
+    notRun: state.notRun,
+    ...(state.error === undefined ? {} : { error: state.error }),
+    logs: input.logs,
+  };
+}
+
+/** The parent's environment without what would take the services off the embedded default (one SQLite file each, no Redis). */
+function embeddedDefault(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const { DATABASE_URL: _database, REDIS_URL: _redis, ...rest } = env;
+  return rest;
+}
+
+function defaultUrls(): ServiceUrls {
+  const url = (name: (typeof SERVICE_NAMES)[number]): string => `http://127.0.0.1:${DEFAULT_PORTS[name]}`;
+  return { auth: url('auth'), directory: url('directory'), messaging: url('messaging') };
+}
+
+async function gitCommit(rootDir: string): Promise<string | undefined> {
+  try {
+    const { stdout } = await promisify(execFile)('git', ['rev-parse', 'HEAD'], { cwd: rootDir });
+    return stdout.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+async function logFiles(outDir: string, logDir: string): Promise<string[]> {
+  const names = await readdir(logDir).catch(() => [] as string[]);
+  return names.sort().map((name) => relative(outDir, join(logDir, name)));
+}
+
+function relativeOrAbsolute(rootDir: string, file: string): string {
+  const inside = relative(resolve(rootDir), file);
+  return inside.startsWith('..') ? file : inside;
+}

@@ -1,0 +1,85 @@
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { LoadTarget, SendOutcome, SendRequest, TargetOpenContext, TargetSession } from './load-target.contract.js';
+
+export interface HttpTargetOptions {
+  name: string;
+  description: string;
+  interim: boolean;
+  /** Absolute URL each request goes to. */
+  url: string;
+  method?: 'GET' | 'POST' | 'PUT';
+  /** Send a body of the scenario's payload size (JSON `{"payload":"aaa…"}` padded to the size). */
+  sendPayload?: boolean;
+  headers?: Record<string, string>;
+}
+
+/**
+ * A target that sends one plain HTTP request per scheduled slot through an
+ * undici Pool sized by the generator. Used for the interim probe of the
+ * running services and for the reference servers in tests and benchmarks.
+ */
+export function httpTarget(options: HttpTargetOptions): LoadTarget {
+  return {
+    name: options.name,
+    description: options.description,
+    interim: options.interim,
+    open: async (context) => openHttpSession(options, context),
+  };
+}
+
+async function openHttpSession(options: HttpTargetOptions, context: TargetOpenContext): Promise<TargetSession> {
+  const url = new URL(options.url);
+  const pool = new Pool(url.origin, {
+    connections: context.connections,
+    pipelining: 1,
+    // The generator enforces the timeout from the intended send time; these only
+    // stop a dead socket from outliving the run.
+    headersTimeout: context.timeoutMs * 2,
+    bodyTimeout: context.timeoutMs * 2,
+    connectTimeout: Math.min(context.timeoutMs, 10_000),
+    keepAliveTimeout: 60_000,
+  });
+  const body = options.sendPayload === true ? jsonPayload(context.payloadBytes) : undefined;
+  const headers: Record<string, string> = { ...options.headers };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const path = `${url.pathname}${url.search}`;
+  const method = options.method ?? (body === undefined ? 'GET' : 'POST');
+  const request = (index: number): Dispatcher.RequestOptions => ({
+    path,
+    method,
+    // The services log this id with the request, so a slow request in the report can be found in their logs.
+    headers: { ...headers, 'x-request-id': `smoke-${context.scenario}-${index}` },
+    ...(body === undefined ? {} : { body }),
+  });
+  // One uncounted request first: connecting and the HTTP parser's first use would otherwise land on the first scheduled one.
+  await sendOne(pool, { ...request(-1), headers: { ...headers, 'x-request-id': `smoke-${context.scenario}-warmup` } }, {
+    index: -1,
+    signal: AbortSignal.timeout(context.timeoutMs),
+  });
+  return {
+    payloadBytes: body?.length ?? 0,
+    send: (sent) => sendOne(pool, request(sent.index), sent),
+    queued: () => pool.stats.queued + pool.stats.pending,
+    close: () => pool.close(),
+  };
+}
+
+async function sendOne(pool: Pool, options: Dispatcher.RequestOptions, request: SendRequest): Promise<SendOutcome> {
+  try {
+    const response = await pool.request({ ...options, signal: request.signal });
+    // The body must be read for the connection to be reused.
+    await response.body.dump();
+    const ok = response.statusCode >= 200 && response.statusCode < 300;
+    return ok ? { kind: 'ok', status: response.statusCode } : { kind: 'status', status: response.statusCode };
+  } catch (error) {
+    return { kind: 'connection', detail: error instanceof Error ? (error as Error & { code?: string }).code ?? error.message : String(error) };
+  }
+}
+
+/** A JSON body of exactly `bytes` bytes (when bytes >= 16), so the payload size is what the scenario says. */
+export function jsonPayload(bytes: number): Buffer {
+  const frame = '{"payload":""}';
+  const fill = Math.max(0, bytes - frame.length);
+  return Buffer.from(`{"payload":"${'a'.repeat(fill)}"}`);
+}

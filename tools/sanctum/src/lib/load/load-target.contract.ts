@@ -1,0 +1,81 @@
+/**
+ * What the open-loop generator drives. A target knows how to make one request
+ * of the system under test (an HTTP GET of a probe today; a Messaging send
+ * from a signed-in device, with recipients acking over WebSocket, in phase 2);
+ * the generator owns the schedule, the timeouts, the clock and the counting.
+ *
+ * Lifecycle per scenario: `open` once before the schedule starts (create
+ * accounts, connect recipient sockets, warm connections), then `send` once per
+ * scheduled request at its intended time, then `close` after every request has
+ * settled.
+ */
+export interface LoadTarget {
+  /** Stable short name recorded in the results (`interim-readyz`, `messaging-send`). */
+  readonly name: string;
+  /** One line for the reports: what each request does. */
+  readonly description: string;
+  /** True when this is a stand-in for the Messaging send path; the reports say so. */
+  readonly interim: boolean;
+  open(context: TargetOpenContext): Promise<TargetSession>;
+}
+
+/** What the generator tells a target before the schedule starts. */
+export interface TargetOpenContext {
+  readonly scenario: string;
+  readonly targetRps: number;
+  readonly durationS: number;
+  /** Payload size the scenario asks for; a target that sends none reports `payloadBytes: 0` in its session. */
+  readonly payloadBytes: number;
+  /** Connections the target may open (rate x timeout, capped); size the HTTP pool with it. */
+  readonly connections: number;
+  /** The generator aborts a request (through `SendRequest.signal`) this long after its intended time. */
+  readonly timeoutMs: number;
+  /**
+   * For targets that also observe delivery (phase 2: a recipient socket got the
+   * message): report each send-to-delivery latency in ms; it goes into the
+   * scenario's `deliveryLatencyMs` and its own histogram.
+   */
+  recordDelivery(latencyMs: number): void;
+}
+
+/** One request the generator asks for. */
+export interface SendRequest {
+  /** 0-based sequence number within the scenario. */
+  readonly index: number;
+  /** Aborted when the request's time is up; pass it to the HTTP call. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * How a request ended. A target never throws from `send`: it resolves with
+ * the outcome (the generator treats a rejection as a connection error).
+ */
+export type SendOutcome =
+  | { readonly kind: 'ok'; readonly status: number }
+  /** The service answered, but not 2xx. */
+  | { readonly kind: 'status'; readonly status: number }
+  /** Refused, reset, DNS, TLS: no answer. */
+  | { readonly kind: 'connection'; readonly detail: string };
+
+export interface TargetSession {
+  /** Bytes of payload each request actually carries (0 for a probe). */
+  readonly payloadBytes: number;
+  send(request: SendRequest): Promise<SendOutcome>;
+  /** Requests waiting for a free connection in the client right now (for the generator's health record). */
+  queued(): number;
+  /** Called once after every request settled; release connections and sockets. */
+  close(): Promise<void>;
+}
+
+/**
+ * Makes the target for a run once the services are up. `sanctum smoke` calls it
+ * with the URLs it started (or was given); phase 2 passes a factory that signs
+ * up accounts through Auth and sends through Messaging.
+ */
+export type LoadTargetFactory = (urls: ServiceUrls) => LoadTarget | Promise<LoadTarget>;
+
+export interface ServiceUrls {
+  readonly auth: string;
+  readonly directory: string;
+  readonly messaging: string;
+}

@@ -1,0 +1,31 @@
+import type { ObjectiveResult, SmokeResult } from '../../smoke-result.js';
+
+/** `PASSED`, `FAILED` or `INVALID` (the generator could not keep its schedule; never a pass). */
+export function verdict(result: SmokeResult): 'PASSED' | 'FAILED' | 'INVALID' {
+  if (result.passed) return 'PASSED';
+  return result.valid ? 'FAILED' : 'INVALID';
+}
+
+export function formatMeasured(objective: ObjectiveResult): string {
+  if (objective.measured === null) return 'not measured';
+  return formatValue(objective.measured, objective.unit);
+}
+
+export function formatValue(value: number, unit: string): string {
+  if (unit === 'ratio') return `${(value * 100).toFixed(2)}%`;
+  if (unit === 'ms') return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
+  if (unit === '%') return `${value.toFixed(1)}%`;
+  return `${value} ${unit}`;
+}
+
+export function formatThreshold(objective: ObjectiveResult): string {
+  return `< ${formatValue(objective.threshold, objective.unit)}`;
+}
+
+export function megabytes(bytes: number): string {
+  return `${(bytes / 1_048_576).toFixed(1)} MiB`;
+}
+
+export function ms(value: number): string {
+  return formatValue(value, 'ms');
+}

@@ -1,0 +1,80 @@
+import type { ResourceSample, ScenarioResult, TimelinePoint } from '../smoke-result.js';
+import type { OpenLoopResult } from './open-loop.generator.js';
+import type { ProcessReading } from './resource.summary.js';
+import { summarizeResources } from './resource.summary.js';
+import type { ScenarioPlan } from './scenario.catalog.js';
+import { evaluateObjectives } from './slo.evaluator.js';
+import type { SloFile } from './slo.schema.js';
+
+/** Turns what the generator and the resource monitor measured into the scenario's record, judged by the SLO file. */
+export function assembleScenario(
+  plan: ScenarioPlan,
+  run: OpenLoopResult,
+  readings: ReadonlyMap<string, readonly ProcessReading[]>,
+  slo: SloFile,
+): ScenarioResult & { resourceGaps: { service: string; reason: string }[] } {
+  const objectivesSlo = slo.scenarios[plan.name];
+  if (objectivesSlo === undefined) throw new Error(`the SLO file sets no objectives for ${plan.name}`);
+  const resources = summarizeResources(readings, slo.memoryGrowth);
+  const errorRate = run.requests.scheduled === 0 ? null : run.requests.errors / run.requests.scheduled;
+  const objectives = evaluateObjectives(objectivesSlo, {
+    errorRate,
+    latencyMs: run.requests.scheduled === 0 ? null : run.latencyMs,
+    deliveryLatencyMs: run.deliveryLatencyMs ?? null,
+    cpu: resources.worstCpu,
+    memoryGrowth: resources.worstGrowth,
+    resourceGaps: resources.gaps.map((g) => `${g.service}: ${g.reason}`),
+  });
+  const valid = run.invalidReasons.length === 0;
+  return {
+    name: plan.name,
+    targetRps: plan.targetRps,
+    durationS: plan.durationS,
+    payloadBytes: run.payloadBytes,
+    requests: run.requests,
+    errorRate: errorRate ?? 1,
+    latencyMs: run.latencyMs,
+    ...(run.deliveryLatencyMs === undefined ? {} : { deliveryLatencyMs: run.deliveryLatencyMs }),
+    resources: resources.resources,
+    resourceGaps: resources.gaps,
+    valid,
+    invalidReasons: run.invalidReasons,
+    objectives,
+    passed: valid && objectives.every((o) => o.passed),
+    target: run.target,
+    errorBreakdown: run.errorBreakdown,
+    generator: run.generator,
+    timeline: run.seconds.map(
+      (s): TimelinePoint => ({
+        t: s.t,
+        scheduled: s.scheduled,
+        completed: s.completed,
+        errors: s.errors,
+        p50Ms: s.latency?.p50 ?? null,
+        p95Ms: s.latency?.p95 ?? null,
+        p99Ms: s.latency?.p99 ?? null,
+        maxMs: s.latency?.max ?? null,
+        dispatchLagMaxMs: s.health.dispatchLagMaxMs,
+        eventLoopDelayMaxMs: s.health.eventLoopDelayMaxMs,
+        generatorCpuPercent: s.health.cpuPercent,
+      }),
+    ),
+    resourceSamples: [...readings].map(([service, list]) => ({ service, samples: toSamples(list, run.startedAtMs) })),
+    histograms: run.histograms,
+    startedAt: new Date(run.startedAtMs).toISOString(),
+    finishedAt: new Date(run.finishedAtMs).toISOString(),
+  };
+}
+
+function toSamples(readings: readonly ProcessReading[], startMs: number): ResourceSample[] {
+  return readings.map((reading, i) => {
+    const previous = readings[i - 1];
+    const seconds = previous === undefined ? 0 : (reading.atMs - previous.atMs) / 1000;
+    const cpuPercent = previous === undefined || seconds <= 0 ? 0 : ((reading.cpuSeconds - previous.cpuSeconds) / seconds) * 100;
+    return {
+      t: Math.round((reading.atMs - startMs) / 100) / 10,
+      cpuPercent: Math.round(cpuPercent * 10) / 10,
+      rssBytes: reading.rssBytes,
+    };
+  });
+}
