@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+export interface StepSpec {
+  /** `install`, `build`, `smoke`: names the log file and the report row. */
+  readonly name: string;
+  readonly argv: readonly string[];
+  readonly cwd: string;
+  readonly env: Record<string, string | undefined>;
+  /** Everything the step prints goes here. */
+  readonly logFile: string;
+  /** Killed (and failed) after this long; 0 or undefined waits for ever. */
+  readonly timeoutMs?: number;
+}
+
+export interface StepOutcome {
+  readonly name: string;
+  readonly command: string;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly durationMs: number;
+  readonly timedOut: boolean;
+  readonly logFile: string;
+  readonly ok: boolean;
+}
+
+/**
+ * Runs one step of a pipeline as a child process (no shell) with its output
+ * in a log file that is kept as an artifact whatever happens.
+ */
+export async function runStep(spec: StepSpec): Promise<StepOutcome> {
+  await mkdir(dirname(spec.logFile), { recursive: true });
+  const log = createWriteStream(spec.logFile, { flags: 'a' });
+  const began = performance.now();
+  const [program, ...args] = spec.argv;
+  const command = spec.argv.join(' ');
+  if (program === undefined) throw new Error(`step ${spec.name} has no command`);
+  log.write(`$ ${command}\n`);
+  const outcome = await new Promise<Omit<StepOutcome, 'durationMs' | 'logFile' | 'name' | 'command'>>((resolve) => {
+    // Its own process group, so a timeout ends the step's children too.
+    const child = spawn(program, args, { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    let timedOut = false;
+    const timer =
+      spec.timeoutMs !== undefined && spec.timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            killGroup(child.pid, 'SIGTERM');
+            setTimeout(() => killGroup(child.pid, 'SIGKILL'), 10_000).unref();
+          }, spec.timeoutMs)
+        : undefined;
+    child.on('error', (error) => {
+      if (timer) clearTimeout(timer);
+      log.write(`could not start ${program}: ${error.message}\n`);
+      resolve({ exitCode: null, signal: null, timedOut, ok: false });
+    });
+    child.on('close', (exitCode, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve({ exitCode, signal, timedOut, ok: exitCode === 0 && !timedOut });
+    });
+  });
+  const durationMs = Math.round(performance.now() - began);
+  log.write(`\n# ${spec.name}: ${outcome.ok ? 'ok' : 'FAILED'} (exit ${outcome.exitCode ?? outcome.signal ?? 'none'}${outcome.timedOut ? ', timed out' : ''}) in ${durationMs} ms\n`);
+  await new Promise<void>((resolve) => log.end(resolve));
+  return { name: spec.name, command, durationMs, logFile: spec.logFile, ...outcome };
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
