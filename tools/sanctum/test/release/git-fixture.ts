@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { nightlyCommand } from '../../src/commands/nightly/nightly.command.js';
+import type { NightlyOptions, NightlyResult } from '../../src/commands/nightly/nightly.command.js';
 
 /** The SLO file of the fake project: `measured` is what its fake smoke run reports. */
 export interface FakeSlo {
@@ -93,4 +95,40 @@ export class GitFixture {
   dispose(): void {
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/** Nightly options for the fake project: its own tiny install, build and smoke scripts. */
+export function nightlyOptions(fixture: GitFixture, work: string, extra: Partial<NightlyOptions> = {}): NightlyOptions {
+  return {
+    dir: work,
+    outDir: join(fixture.root, 'artifacts'),
+    targetRps: 1000,
+    soakDurationMin: 15,
+    installCommand: ['node', 'install.mjs'],
+    buildCommand: ['node', 'build.mjs'],
+    smokeCommand: ['node', 'smoke.mjs'],
+    env: { PATH: process.env.PATH },
+    worktreeParent: fixture.root,
+    ...extra,
+  };
+}
+
+/** Runs the nightly suite without promoting, leaving a real record on origin. */
+export async function testStaging(fixture: GitFixture, work: string): Promise<NightlyResult> {
+  return nightlyCommand(nightlyOptions(fixture, work, { promote: false }));
+}
+
+/** Fixtures created by a test file, removed after each test. */
+export function fixturePool(): { create: (slo?: FakeSlo) => GitFixture; disposeAll: () => void } {
+  const created: GitFixture[] = [];
+  return {
+    create: (slo) => {
+      const fixture = new GitFixture(slo);
+      created.push(fixture);
+      return fixture;
+    },
+    disposeAll: () => {
+      for (const fixture of created.splice(0)) fixture.dispose();
+    },
+  };
 }

@@ -2,37 +2,23 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nightlyCommand } from '../../src/commands/nightly/nightly.command.js';
-import type { NightlyOptions } from '../../src/commands/nightly/nightly.command.js';
 import { loadRecords } from '../../src/lib/records/record.store.js';
-import { GitFixture, IMPOSSIBLE_SLO, run } from './git-fixture.js';
+import { fixturePool, IMPOSSIBLE_SLO, nightlyOptions, run } from './git-fixture.js';
+import type { FakeSlo, GitFixture } from './git-fixture.js';
 
 // Real git: a bare origin and clones in temporary folders; the fake project's
 // steps are tiny node scripts, so each run takes a second or two.
-const fixtures: GitFixture[] = [];
+const pool = fixturePool();
 afterEach(() => {
-  for (const fixture of fixtures.splice(0)) if (!process.env.KEEP) fixture.dispose();
+  pool.disposeAll();
 });
 
-function setUp(slo?: ConstructorParameters<typeof GitFixture>[0]): { fixture: GitFixture; work: string } {
-  const fixture = new GitFixture(slo);
-  fixtures.push(fixture);
+function setUp(slo?: FakeSlo): { fixture: GitFixture; work: string } {
+  const fixture = pool.create(slo);
   return { fixture, work: fixture.clone('work') };
 }
 
-function options(fixture: GitFixture, work: string, extra: Partial<NightlyOptions> = {}): NightlyOptions {
-  return {
-    dir: work,
-    outDir: join(fixture.root, 'artifacts'),
-    targetRps: 1000,
-    soakDurationMin: 15,
-    installCommand: ['node', 'install.mjs'],
-    buildCommand: ['node', 'build.mjs'],
-    smokeCommand: ['node', 'smoke.mjs'],
-    env: { PATH: process.env.PATH },
-    worktreeParent: fixture.root,
-    ...extra,
-  };
-}
+const options = nightlyOptions;
 
 describe('sanctum nightly (slow: real git repositories)', () => {
   it('tests staging, fast-forwards main to it and pushes a release tag', async () => {

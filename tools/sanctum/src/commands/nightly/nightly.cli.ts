@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { AppError } from '@sanctum/kernel';
 import type { CliContext } from '../../lib/cli-context.js';
 import { positiveNumber, printResult } from '../../lib/cli-output.js';
-import { gitHubTarget } from '../../lib/github/github.client.js';
+import { gitHubTargetFromEnv } from '../../lib/github/github.client.js';
 import { splitCommandLine } from '../../lib/process/command-line.js';
 import { nightlyCommand } from './nightly.command.js';
 import { formatNightlyMarkdown } from './nightly.format.js';
@@ -62,7 +62,7 @@ export function registerNightly(program: Command, context: CliContext): void {
         ...(flags.stepTimeout === undefined ? {} : { stepTimeoutMs: flags.stepTimeout * 60_000 }),
         ...(flags.worktreeDir === undefined ? {} : { worktreeParent: flags.worktreeDir }),
         ...(flags.github === true
-          ? { github: gitHubTarget({ repository: flags.repo ?? context.env.GITHUB_REPOSITORY, token: context.env.GITHUB_TOKEN ?? context.env.GH_TOKEN, baseUrl: context.env.GITHUB_API_URL }) }
+          ? { github: gitHubTargetFromEnv(context.env, flags.repo) }
           : {}),
         onProgress: (line) => {
           context.stderr(line);

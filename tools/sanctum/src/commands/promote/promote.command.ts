@@ -1,5 +1,6 @@
 import { AppError } from '@sanctum/kernel';
 import type { GitHubTarget } from '../../lib/github/github.client.js';
+import { git } from '../../lib/git/git.runner.js';
 import { push, describePushFailure } from '../../lib/git/push.git.js';
 import { commitsBetween, fetchRemote, isAncestor, pipelineRepo, remoteRef, resolveCommit } from '../../lib/git/refs.git.js';
 import type { CommitSummary, PipelineRepo } from '../../lib/git/refs.git.js';
@@ -143,6 +144,19 @@ async function pushRelease(repo: PipelineRepo, release: { commit: string; main: 
         `${describePushFailure(outcome)}. Nothing was changed; fetch and try again.`,
       409,
       { rejected: outcome.rejected },
+    );
+  }
+  if (outcome.upToDate.includes(mainRef)) {
+    // git skips the lease for a ref that already has the pushed value, so a
+    // promotion of the same commit that won meanwhile shows up here: this one
+    // lost. Take back the tag it pushed (only if it is still ours) and refuse.
+    const tagObject = await git(repo.dir, ['rev-parse', `refs/tags/${release.tag}`]);
+    await push(repo.dir, repo.remote, [`:refs/tags/${release.tag}`], { leases: [{ ref: `refs/tags/${release.tag}`, expected: tagObject }] });
+    await deleteLocalTag(repo.dir, release.tag);
+    throw new AppError(
+      'GATE_PUSH_REJECTED',
+      `${repo.mainBranch} was already at ${release.commit.slice(0, 7)} when this promotion pushed: another promotion of the same commit won. Nothing was changed.`,
+      409,
     );
   }
 }

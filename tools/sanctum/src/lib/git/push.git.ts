@@ -21,6 +21,8 @@ export interface PushOutcome {
   readonly ok: boolean;
   /** Remote refs the remote refused, with git's reason. */
   readonly rejected: readonly { ref: string; reason: string }[];
+  /** Remote refs that already had the pushed value (nothing changed for them). */
+  readonly upToDate: readonly string[];
   readonly stderr: string;
 }
 
@@ -33,15 +35,14 @@ export async function push(dir: string, remote: string, refspecs: readonly strin
   if (options.atomic === true) args.push('--atomic');
   for (const lease of options.leases ?? []) args.push(`--force-with-lease=${lease.ref}:${lease.expected}`);
   const output = await tryGit(dir, [...args, remote, ...refspecs]);
-  // Porcelain lines: "<flag>\t<from>:<to>\t<summary>"; '!' marks a refused ref.
-  const rejected = output.stdout
-    .split('\n')
-    .filter((line) => line.startsWith('!\t'))
-    .map((line) => {
-      const [, refs = '', reason = ''] = line.split('\t');
-      return { ref: refs.split(':')[1] ?? refs, reason };
-    });
-  return { ok: output.code === 0, rejected, stderr: output.stderr.trim() };
+  // Porcelain lines: "<flag>\t<from>:<to>\t<summary>"; '!' marks a refused ref, '=' one already up to date.
+  const lines = output.stdout.split('\n').map((line) => {
+    const [flag = '', refs = '', reason = ''] = line.split('\t');
+    return { flag, ref: refs.split(':')[1] ?? refs, reason };
+  });
+  const rejected = lines.filter((l) => l.flag === '!').map((l) => ({ ref: l.ref, reason: l.reason }));
+  const upToDate = lines.filter((l) => l.flag === '=').map((l) => l.ref);
+  return { ok: output.code === 0, rejected, upToDate, stderr: output.stderr.trim() };
 }
 
 /** One line saying why a push was refused, for error messages. */

@@ -47,3 +47,8 @@ export function gitHubFailure(action: string, error: unknown): AppError {
   }
   return new AppError('GATE_GITHUB_API_FAILED', `GitHub API call failed (${action}): ${message}`, 502, status === undefined ? undefined : { status });
 }
+
+/** The `--github` client from the CLI's environment (GITHUB_REPOSITORY, GITHUB_TOKEN or GH_TOKEN, GITHUB_API_URL). */
+export function gitHubTargetFromEnv(env: Record<string, string | undefined>, repository?: string): GitHubTarget {
+  return gitHubTarget({ repository: repository ?? env.GITHUB_REPOSITORY, token: env.GITHUB_TOKEN ?? env.GH_TOKEN, baseUrl: env.GITHUB_API_URL });
+}
