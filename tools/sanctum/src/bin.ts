@@ -1,7 +1,16 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerStart } from './commands/start/start.cli.js';
+import { registerNightly } from './commands/nightly/nightly.cli.js';
+import { registerPromote } from './commands/promote/promote.cli.js';
+import { registerRollback } from './commands/rollback/rollback.cli.js';
+import { registerHotfix } from './commands/hotfix/hotfix.cli.js';
+import { registerReleaseNotes } from './commands/release-notes/release-notes.cli.js';
+import { registerMetrics } from './commands/metrics/metrics.cli.js';
+import { registerProtect } from './commands/protect/protect.cli.js';
+import { registerRecord } from './commands/record/record.cli.js';
 import type { CliContext } from './lib/cli-context.js';
+import { describeError, exitCodeFor } from './lib/exit-code.js';
 
 // The entry point: the only place that reads process.env and the process
 // streams, and that turns errors into exit codes. Each command's wiring lives
@@ -20,10 +29,18 @@ const program = new Command()
   .showHelpAfterError();
 
 registerStart(program, context);
+registerNightly(program, context);
+registerPromote(program, context);
+registerRollback(program, context);
+registerHotfix(program, context);
+registerReleaseNotes(program, context);
+registerMetrics(program, context);
+registerProtect(program, context);
+registerRecord(program, context);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  context.stderr(`sanctum: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+  context.stderr(`sanctum: ${describeError(error)}`);
+  process.exit(exitCodeFor(error));
 }

@@ -68,7 +68,7 @@ export class GitFixture {
 
   commit(dir: string, message: string, date?: Date): string {
     run(dir, ['add', '--all']);
-    const env = date === undefined ? {} : { GIT_AUTHOR_DATE: date.toISOString(), GIT_COMMITTER_DATE: date.toISOString() };
+    const env: Record<string, string> = date === undefined ? {} : { GIT_AUTHOR_DATE: date.toISOString(), GIT_COMMITTER_DATE: date.toISOString() };
     run(dir, ['commit', '--quiet', '--allow-empty', '-m', message], env);
     return run(dir, ['rev-parse', 'HEAD']);
   }

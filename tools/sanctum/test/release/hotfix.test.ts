@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AppError } from '@sanctum/kernel';
+import type { AppError } from '@sanctum/kernel';
 import { backportCommand } from '../../src/commands/hotfix/backport.command.js';
 import { hotfixFinishCommand, hotfixStartCommand } from '../../src/commands/hotfix/hotfix.command.js';
 import { promoteCommand } from '../../src/commands/promote/promote.command.js';

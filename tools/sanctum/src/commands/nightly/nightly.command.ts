@@ -140,7 +140,7 @@ export async function nightlyCommand(options: NightlyOptions): Promise<NightlyRe
       ...(options.github === undefined ? {} : { github: options.github }),
       now,
     });
-    return finish({ ...tested, ...smoke, status: 'promoted', promotion, warnings: [...warnings, ...promotion.warnings] });
+    return await finish({ ...tested, ...smoke, status: 'promoted', promotion, warnings: [...warnings, ...promotion.warnings] });
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
     return finish({ ...tested, ...smoke, status: 'blocked', reason: error.message, blockedCode: error.code });

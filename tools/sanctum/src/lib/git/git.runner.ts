@@ -57,7 +57,8 @@ export function tryGit(cwd: string, args: readonly string[], options: GitRunOpti
       },
       (error, stdout, stderr) => {
         if (error !== null && typeof error.code !== 'number') {
-          reject(error);
+          // git itself could not be started (not installed, bad cwd).
+          reject(new Error(`could not run git ${args.join(' ')}: ${error.message}`));
           return;
         }
         resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });

@@ -49,7 +49,9 @@ export async function runStep(spec: StepSpec): Promise<StepOutcome> {
         ? setTimeout(() => {
             timedOut = true;
             killGroup(child.pid, 'SIGTERM');
-            setTimeout(() => killGroup(child.pid, 'SIGKILL'), 10_000).unref();
+            setTimeout(() => {
+              killGroup(child.pid, 'SIGKILL');
+            }, 10_000).unref();
           }, spec.timeoutMs)
         : undefined;
     child.on('error', (error) => {
@@ -64,7 +66,9 @@ export async function runStep(spec: StepSpec): Promise<StepOutcome> {
   });
   const durationMs = Math.round(performance.now() - began);
   log.write(`\n# ${spec.name}: ${outcome.ok ? 'ok' : 'FAILED'} (exit ${outcome.exitCode ?? outcome.signal ?? 'none'}${outcome.timedOut ? ', timed out' : ''}) in ${durationMs} ms\n`);
-  await new Promise<void>((resolve) => log.end(resolve));
+  await new Promise<void>((resolve) => {
+    log.end(resolve);
+  });
   return { name: spec.name, command, durationMs, logFile: spec.logFile, ...outcome };
 }
 
