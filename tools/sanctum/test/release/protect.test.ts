@@ -67,7 +67,7 @@ describe('sanctum protect --dry-run', () => {
       'PUT /repos/acme/sanctum/branches/main/protection',
       'PUT /repos/acme/sanctum/branches/staging/protection',
     ]);
-    for (const request of result.requests) expectDocumentedBody(request.body as unknown as Record<string, unknown>);
+    for (const request of result.requests) expectDocumentedBody(request.body);
 
     const [main, staging] = result.requests.map((r) => r.body);
     expect(main).toMatchObject({
