@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
 import { registerStart } from './commands/start/start.cli.js';
 import { registerNightly } from './commands/nightly/nightly.cli.js';
 import { registerPromote } from './commands/promote/promote.cli.js';
@@ -10,23 +9,22 @@ import { registerMetrics } from './commands/metrics/metrics.cli.js';
 import { registerProtect } from './commands/protect/protect.cli.js';
 import { registerRecord } from './commands/record/record.cli.js';
 import type { CliContext } from './lib/cli-context.js';
-import { describeError, exitCodeFor } from './lib/exit-code.js';
+import { createProgram, runCli } from './lib/cli-program.js';
 
-// The entry point: the only place that reads process.env and the process
-// streams, and that turns errors into exit codes. Each command's wiring lives
-// in commands/<name>/<name>.cli.ts (one `register…` line below per command).
+// The entry point: the only place that reads process.env, the working
+// directory and the process streams, and that ends the process with the exit
+// code runCli derives from the error (lib/exit-code.ts). Each command's wiring
+// lives in commands/<name>/<name>.cli.ts (one `register…` line below per command).
 const context: CliContext = {
   env: process.env,
+  cwd: process.cwd(),
   stdout: (line) => process.stdout.write(`${line}\n`),
   stderr: (line) => process.stderr.write(`${line}\n`),
   exit: (code) => process.exit(code),
   interactive: process.stdout.isTTY && process.env.CI === undefined,
 };
 
-const program = new Command()
-  .name('sanctum')
-  .description('Run the Sanctum platform and its release pipeline')
-  .showHelpAfterError();
+const program = createProgram(context);
 
 registerStart(program, context);
 registerNightly(program, context);
@@ -38,9 +36,6 @@ registerMetrics(program, context);
 registerProtect(program, context);
 registerRecord(program, context);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  context.stderr(`sanctum: ${describeError(error)}`);
-  process.exit(exitCodeFor(error));
-}
+const code = await runCli(program, process.argv, context);
+// A command that succeeded ends on its own (`start` keeps running until stopped).
+if (code !== 0) process.exit(code);

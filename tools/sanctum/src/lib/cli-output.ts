@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from 'commander';
 import type { CliContext } from './cli-context.js';
 
 /** Prints a command's result: the object as JSON with `--json`, else the command's formatter. */
@@ -10,9 +11,9 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** Parses a positive number option, for commander. */
+/** Parses a positive number option, for commander (which reports the refusal as a usage error). */
 export function positiveNumber(value: string): number {
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`expected a positive number, got ${value}`);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError(`expected a positive number, got ${value}`);
   return parsed;
 }

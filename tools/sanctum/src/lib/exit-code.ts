@@ -1,3 +1,4 @@
+import { CommanderError } from 'commander';
 import { AppError } from '@sanctum/kernel';
 
 /**
@@ -20,6 +21,9 @@ export const EXIT_CODES = {
 } as const;
 
 export function exitCodeFor(error: unknown): number {
+  // Commander's own endings: help and --version end with 0, an unknown option,
+  // a missing argument or an invalid option value is bad input.
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
   if (!(error instanceof AppError)) return EXIT_CODES.failure;
   switch (error.statusCode) {
     case 400:

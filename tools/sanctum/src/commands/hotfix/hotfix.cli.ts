@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { AppError } from '@sanctum/kernel';
 import type { CliContext } from '../../lib/cli-context.js';
 import { printResult } from '../../lib/cli-output.js';
+import { cliPath, workingDir } from '../../lib/cli-program.js';
 import { backportCommand } from './backport.command.js';
 import type { BackportResult } from './backport.command.js';
 import { hotfixFinishCommand, hotfixStartCommand } from './hotfix.command.js';
@@ -14,8 +15,8 @@ interface RepoFlags {
   json?: boolean;
 }
 
-function repoOptions(flags: RepoFlags): { dir: string; remote: string; mainBranch: string; stagingBranch: string } {
-  return { dir: process.cwd(), remote: flags.remote, mainBranch: flags.main, stagingBranch: flags.staging };
+function repoOptions(context: CliContext, flags: RepoFlags): { dir: string; remote: string; mainBranch: string; stagingBranch: string } {
+  return { dir: workingDir(context), remote: flags.remote, mainBranch: flags.main, stagingBranch: flags.staging };
 }
 
 function withRepoFlags(command: Command): Command {
@@ -42,7 +43,7 @@ export function registerHotfix(program: Command, context: CliContext): void {
     .option('--no-switch', 'create the branch without checking it out')
     .option('--push', 'push the branch (for a pull request into main)')
     .action(async (name: string, flags: RepoFlags & { switch: boolean; push?: boolean }) => {
-      const result = await hotfixStartCommand({ ...repoOptions(flags), name, switchTo: flags.switch, push: flags.push === true });
+      const result = await hotfixStartCommand({ ...repoOptions(context, flags), name, switchTo: flags.switch, push: flags.push === true });
       printResult(context, result, flags.json === true, formatHotfixStart);
     });
 
@@ -50,9 +51,9 @@ export function registerHotfix(program: Command, context: CliContext): void {
     .option('--worktree-dir <dir>', 'where the temporary merge worktree is created')
     .action(async (name: string, flags: RepoFlags & { worktreeDir?: string }) => {
       const result = await hotfixFinishCommand({
-        ...repoOptions(flags),
+        ...repoOptions(context, flags),
         name,
-        ...(flags.worktreeDir === undefined ? {} : { worktreeParent: flags.worktreeDir }),
+        ...(flags.worktreeDir === undefined ? {} : { worktreeParent: cliPath(context, flags.worktreeDir) }),
       });
       printResult(context, result, flags.json === true, formatHotfixFinish);
       failOnConflict(result.backport);
@@ -62,8 +63,8 @@ export function registerHotfix(program: Command, context: CliContext): void {
     .option('--worktree-dir <dir>', 'where the temporary merge worktree is created')
     .action(async (flags: RepoFlags & { worktreeDir?: string }) => {
       const result = await backportCommand({
-        ...repoOptions(flags),
-        ...(flags.worktreeDir === undefined ? {} : { worktreeParent: flags.worktreeDir }),
+        ...repoOptions(context, flags),
+        ...(flags.worktreeDir === undefined ? {} : { worktreeParent: cliPath(context, flags.worktreeDir) }),
       });
       printResult(context, result, flags.json === true, formatBackport);
       failOnConflict(result);

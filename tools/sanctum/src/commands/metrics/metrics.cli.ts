@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { AppError } from '@sanctum/kernel';
 import type { CliContext } from '../../lib/cli-context.js';
 import { positiveNumber, printResult } from '../../lib/cli-output.js';
+import { cliPath, workingDir } from '../../lib/cli-program.js';
 import { metricsCommand } from './metrics.command.js';
 import { formatMetrics } from './metrics.format.js';
 
@@ -31,13 +32,13 @@ export function registerMetrics(program: Command, context: CliContext): void {
     .option('--json', 'print the result object as JSON')
     .action(async (flags: MetricsFlags) => {
       const result = await metricsCommand({
-        dir: process.cwd(),
+        dir: workingDir(context),
         remote: flags.remote,
         mainBranch: flags.main,
         stagingBranch: flags.staging,
-        outDir: flags.out,
+        outDir: cliPath(context, flags.out),
         fetch: flags.fetch,
-        ...(flags.alerts === undefined ? {} : { alertsFile: flags.alerts }),
+        ...(flags.alerts === undefined ? {} : { alertsFile: cliPath(context, flags.alerts) }),
         ...(flags.windowDays === undefined ? {} : { windowDays: flags.windowDays }),
       });
       printResult(context, result, flags.json === true, formatMetrics);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { AppError } from '@sanctum/kernel';
 import type { CliContext } from '../../lib/cli-context.js';
 import { positiveNumber, printResult } from '../../lib/cli-output.js';
+import { cliPath, workingDir } from '../../lib/cli-program.js';
 import { gitHubTargetFromEnv } from '../../lib/github/github.client.js';
 import { splitCommandLine } from '../../lib/process/command-line.js';
 import { nightlyCommand } from './nightly.command.js';
@@ -23,6 +24,15 @@ interface NightlyFlags {
   github?: boolean;
   repo?: string;
   json?: boolean;
+}
+
+/** A configured step as an argument vector; a line that does not split is bad input. */
+function commandOption(option: string, line: string): string[] {
+  try {
+    return splitCommandLine(line);
+  } catch (error) {
+    throw new AppError('GATE_BAD_ARGUMENT', `${option}: ${error instanceof Error ? error.message : String(error)}`, 400);
+  }
 }
 
 /** `sanctum nightly`: test staging's tip and promote it when it passes. */
@@ -47,20 +57,20 @@ export function registerNightly(program: Command, context: CliContext): void {
     .option('--json', 'print the result object as JSON')
     .action(async (flags: NightlyFlags) => {
       const result = await nightlyCommand({
-        dir: process.cwd(),
+        dir: workingDir(context),
         remote: flags.remote,
         mainBranch: flags.main,
         stagingBranch: flags.staging,
-        outDir: flags.out,
+        outDir: cliPath(context, flags.out),
         targetRps: flags.targetRps,
         soakDurationMin: flags.soakDuration,
-        installCommand: splitCommandLine(flags.installCommand),
-        buildCommand: splitCommandLine(flags.buildCommand),
-        smokeCommand: splitCommandLine(flags.smokeCommand),
+        installCommand: commandOption('--install-command', flags.installCommand),
+        buildCommand: commandOption('--build-command', flags.buildCommand),
+        smokeCommand: commandOption('--smoke-command', flags.smokeCommand),
         env: context.env,
         promote: flags.promote,
         ...(flags.stepTimeout === undefined ? {} : { stepTimeoutMs: flags.stepTimeout * 60_000 }),
-        ...(flags.worktreeDir === undefined ? {} : { worktreeParent: flags.worktreeDir }),
+        ...(flags.worktreeDir === undefined ? {} : { worktreeParent: cliPath(context, flags.worktreeDir) }),
         ...(flags.github === true
           ? { github: gitHubTargetFromEnv(context.env, flags.repo) }
           : {}),

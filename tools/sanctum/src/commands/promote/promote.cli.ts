@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../../lib/cli-context.js';
 import { printResult } from '../../lib/cli-output.js';
+import { workingDir } from '../../lib/cli-program.js';
 import { gitHubTargetFromEnv } from '../../lib/github/github.client.js';
 import { promoteCommand } from './promote.command.js';
 import { formatPromote } from './promote.format.js';
@@ -31,7 +32,7 @@ export function registerPromote(program: Command, context: CliContext): void {
     .option('--json', 'print the result object as JSON')
     .action(async (flags: PromoteFlags) => {
       const result = await promoteCommand({
-        dir: process.cwd(),
+        dir: workingDir(context),
         remote: flags.remote,
         mainBranch: flags.main,
         stagingBranch: flags.staging,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../../lib/cli-context.js';
 import { positiveNumber, printResult } from '../../lib/cli-output.js';
+import { cliPath, workingDir } from '../../lib/cli-program.js';
 import { recordCiCommand } from './record.command.js';
 
 interface RecordFlags {
@@ -34,13 +35,13 @@ export function registerRecord(program: Command, context: CliContext): void {
     .option('--json', 'print the result object as JSON')
     .action(async (flags: RecordFlags) => {
       const result = await recordCiCommand({
-        dir: process.cwd(),
+        dir: workingDir(context),
         remote: flags.remote,
         success: flags.failure !== true,
         push: flags.push,
         ...(flags.commit === undefined ? {} : { commit: flags.commit }),
         ...(flags.buildTime === undefined ? {} : { buildTimeS: flags.buildTime }),
-        ...(flags.coverageSummary === undefined ? {} : { coverageSummaryFile: flags.coverageSummary }),
+        ...(flags.coverageSummary === undefined ? {} : { coverageSummaryFile: cliPath(context, flags.coverageSummary) }),
         ...(flags.workflow === undefined ? {} : { workflow: flags.workflow }),
         ...(flags.runId === undefined ? {} : { runId: flags.runId }),
         ...(flags.duration === undefined ? {} : { durationS: flags.duration }),

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../../lib/cli-context.js';
 import { printResult } from '../../lib/cli-output.js';
+import { workingDir } from '../../lib/cli-program.js';
 import { gitHubTargetFromEnv } from '../../lib/github/github.client.js';
 import { releaseNotesCommand } from './release-notes.command.js';
 
@@ -14,7 +15,7 @@ export function registerReleaseNotes(program: Command, context: CliContext): voi
     .option('--json', 'print the result object as JSON')
     .action(async (from: string | undefined, to: string | undefined, flags: { github?: boolean; repo?: string; json?: boolean }) => {
       const result = await releaseNotesCommand({
-        dir: process.cwd(),
+        dir: workingDir(context),
         ...(from === undefined ? {} : { from }),
         ...(to === undefined ? {} : { to }),
         ...(flags.github === true ? { github: gitHubTargetFromEnv(context.env, flags.repo) } : {}),

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { AppError } from '@sanctum/kernel';
 import type { CliContext } from '../../lib/cli-context.js';
 import { printResult } from '../../lib/cli-output.js';
+import { workingDir } from '../../lib/cli-program.js';
 import { rollbackCommand } from './rollback.command.js';
 import { formatRollback } from './rollback.format.js';
 
@@ -30,7 +31,7 @@ export function registerRollback(program: Command, context: CliContext): void {
         throw new AppError('GATE_BAD_ARGUMENT', `rollback takes --to <release tag>, or "staging"; not "${what}"`, 400);
       }
       const result = await rollbackCommand({
-        dir: process.cwd(),
+        dir: workingDir(context),
         remote: flags.remote,
         mainBranch: flags.main,
         stagingBranch: flags.staging,

@@ -91,21 +91,6 @@ export async function commitsBetween(
     });
 }
 
-/** The committer date of a commit. */
-export async function commitDate(dir: string, commit: string): Promise<Date> {
-  return new Date(await git(dir, ['show', '-s', '--format=%cI', commit, '--']));
-}
-
-/** Branches (short names) checked out in any worktree of this repository. */
-export async function checkedOutBranches(dir: string): Promise<Set<string>> {
-  const output = await git(dir, ['worktree', 'list', '--porcelain']);
-  const branches = new Set<string>();
-  for (const line of output.split('\n')) {
-    if (line.startsWith('branch refs/heads/')) branches.add(line.slice('branch refs/heads/'.length));
-  }
-  return branches;
-}
-
 /** Refuses names git would not accept as a branch (spaces, `..`, leading dash, …). */
 export async function isValidBranchName(dir: string, name: string): Promise<boolean> {
   if (name.startsWith('-')) return false;

@@ -45,7 +45,3 @@ export async function deleteLocalTag(dir: string, name: string): Promise<void> {
   await tryGit(dir, ['tag', '--delete', name]);
 }
 
-/** The message of an annotated tag. */
-export async function tagMessage(dir: string, name: string): Promise<string> {
-  return git(dir, ['tag', '--list', '--format=%(contents)', name]);
-}
