@@ -4,7 +4,7 @@ import { AppError } from '@sanctum/kernel';
 import type { GitHubTarget } from '../../lib/github/github.client.js';
 import { fetchRemote, isAncestor, pipelineRepo, remoteRef, resolveCommit } from '../../lib/git/refs.git.js';
 import { addWorktree } from '../../lib/git/worktrees.git.js';
-import { runStep } from '../../lib/process/step.runner.js';
+import { describeStepOutcome, runStep } from '../../lib/process/step.runner.js';
 import type { StepOutcome } from '../../lib/process/step.runner.js';
 import { nightlyRecord } from '../../lib/records/nightly-record.js';
 import { appendRecord, publishRecords, syncRecords } from '../../lib/records/record.store.js';
@@ -191,7 +191,7 @@ async function runSuite(options: NightlyOptions, commit: string, outDir: string,
       steps.push(step);
       // The smoke step's exit code alone decides nothing: its results file does.
       if (!step.ok && name !== 'smoke') {
-        return { steps, resultsFile, failure: `${name} failed (${step.timedOut ? 'timed out' : `exit ${step.exitCode ?? step.signal}`}); see logs/${name}.log` };
+        return { steps, resultsFile, failure: `${name} failed (${describeStepOutcome(step)}); see logs/${name}.log` };
       }
     }
   } finally {
@@ -200,8 +200,8 @@ async function runSuite(options: NightlyOptions, commit: string, outDir: string,
   const read = await readSmokeResult(resultsFile);
   if (!read.ok) return { steps, resultsFile, failure: `smoke produced no usable results: ${read.reason}` };
   const smokeStep = steps.at(-1);
-  if (read.result.passed && smokeStep?.ok !== true) {
-    return { steps, resultsFile, result: read.result, failure: `smoke exited ${smokeStep?.exitCode ?? 'abnormally'} although its results say passed` };
+  if (read.result.passed && smokeStep !== undefined && !smokeStep.ok) {
+    return { steps, resultsFile, result: read.result, failure: `smoke ended with ${describeStepOutcome(smokeStep)} although its results say passed` };
   }
   return { steps, resultsFile, result: read.result };
 }

@@ -1,3 +1,4 @@
+import { describeStepOutcome } from '../../lib/process/step.runner.js';
 import type { NightlyResult } from './nightly.command.js';
 
 const HEADLINES: Record<NightlyResult['status'], string> = {
@@ -23,8 +24,7 @@ export function formatNightlyMarkdown(result: NightlyResult): string {
   if (result.steps.length > 0) {
     lines.push('', '| step | result | time | log |', '|---|---|---|---|');
     for (const step of result.steps) {
-      const outcome = step.ok ? 'ok' : step.timedOut ? 'timed out' : `exit ${step.exitCode ?? step.signal ?? '?'}`;
-      lines.push(`| ${step.name} | ${outcome} | ${(step.durationMs / 1000).toFixed(1)} s | \`${step.logFile}\` |`);
+      lines.push(`| ${step.name} | ${describeStepOutcome(step)} | ${(step.durationMs / 1000).toFixed(1)} s | \`${step.logFile}\` |`);
     }
   }
   if (result.sloSummary.length > 0) lines.push('', '```', ...result.sloSummary, '```');

@@ -65,11 +65,19 @@ export async function runStep(spec: StepSpec): Promise<StepOutcome> {
     });
   });
   const durationMs = Math.round(performance.now() - began);
-  log.write(`\n# ${spec.name}: ${outcome.ok ? 'ok' : 'FAILED'} (exit ${outcome.exitCode ?? outcome.signal ?? 'none'}${outcome.timedOut ? ', timed out' : ''}) in ${durationMs} ms\n`);
+  log.write(`\n# ${spec.name}: ${describeStepOutcome(outcome)} in ${durationMs} ms\n`);
   await new Promise<void>((resolve) => {
     log.end(resolve);
   });
   return { name: spec.name, command, durationMs, logFile: spec.logFile, ...outcome };
+}
+
+/** How a step ended, in a few words: `ok`, `timed out`, `exit 3`, `killed by SIGKILL` or `could not start`. */
+export function describeStepOutcome(outcome: Pick<StepOutcome, 'ok' | 'timedOut' | 'exitCode' | 'signal'>): string {
+  if (outcome.ok) return 'ok';
+  if (outcome.timedOut) return 'timed out';
+  if (outcome.exitCode !== null) return `exit ${outcome.exitCode}`;
+  return outcome.signal === null ? 'could not start' : `killed by ${outcome.signal}`;
 }
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
