@@ -13,6 +13,8 @@ export interface StepSpec {
   readonly logFile: string;
   /** Killed (and failed) after this long; 0 or undefined waits for ever. */
   readonly timeoutMs?: number;
+  /** After a timeout, how long SIGTERM has before SIGKILL (default 10 s). */
+  readonly killGraceMs?: number;
 }
 
 export interface StepOutcome {
@@ -31,12 +33,12 @@ export interface StepOutcome {
  * in a log file that is kept as an artifact whatever happens.
  */
 export async function runStep(spec: StepSpec): Promise<StepOutcome> {
+  const [program, ...args] = spec.argv;
+  if (program === undefined) throw new Error(`step ${spec.name} has no command`);
+  const command = spec.argv.join(' ');
   await mkdir(dirname(spec.logFile), { recursive: true });
   const log = createWriteStream(spec.logFile, { flags: 'a' });
   const began = performance.now();
-  const [program, ...args] = spec.argv;
-  const command = spec.argv.join(' ');
-  if (program === undefined) throw new Error(`step ${spec.name} has no command`);
   log.write(`$ ${command}\n`);
   const outcome = await new Promise<Omit<StepOutcome, 'durationMs' | 'logFile' | 'name' | 'command'>>((resolve) => {
     // Its own process group, so a timeout ends the step's children too.
@@ -44,24 +46,30 @@ export async function runStep(spec: StepSpec): Promise<StepOutcome> {
     child.stdout.pipe(log, { end: false });
     child.stderr.pipe(log, { end: false });
     let timedOut = false;
-    const timer =
-      spec.timeoutMs !== undefined && spec.timeoutMs > 0
-        ? setTimeout(() => {
-            timedOut = true;
-            killGroup(child.pid, 'SIGTERM');
+    const timers: NodeJS.Timeout[] = [];
+    if (spec.timeoutMs !== undefined && spec.timeoutMs > 0) {
+      timers.push(
+        setTimeout(() => {
+          timedOut = true;
+          killGroup(child.pid, 'SIGTERM');
+          timers.push(
             setTimeout(() => {
               killGroup(child.pid, 'SIGKILL');
-            }, 10_000).unref();
-          }, spec.timeoutMs)
-        : undefined;
+            }, spec.killGraceMs ?? 10_000),
+          );
+        }, spec.timeoutMs),
+      );
+    }
+    const settle = (outcome: Omit<StepOutcome, 'durationMs' | 'logFile' | 'name' | 'command'>): void => {
+      for (const timer of timers) clearTimeout(timer);
+      resolve(outcome);
+    };
     child.on('error', (error) => {
-      if (timer) clearTimeout(timer);
       log.write(`could not start ${program}: ${error.message}\n`);
-      resolve({ exitCode: null, signal: null, timedOut, ok: false });
+      settle({ exitCode: null, signal: null, timedOut, ok: false });
     });
     child.on('close', (exitCode, signal) => {
-      if (timer) clearTimeout(timer);
-      resolve({ exitCode, signal, timedOut, ok: exitCode === 0 && !timedOut });
+      settle({ exitCode, signal, timedOut, ok: exitCode === 0 && !timedOut });
     });
   });
   const durationMs = Math.round(performance.now() - began);
@@ -81,6 +89,7 @@ export function describeStepOutcome(outcome: Pick<StepOutcome, 'ok' | 'timedOut'
 }
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  // Never kill(-0): that would be this process's own group.
   if (pid === undefined) return;
   try {
     process.kill(-pid, signal);
