@@ -48,5 +48,6 @@ export async function push(dir: string, remote: string, refspecs: readonly strin
 /** One line saying why a push was refused, for error messages. */
 export function describePushFailure(outcome: PushOutcome): string {
   const refs = outcome.rejected.map((r) => `${r.ref} (${r.reason})`).join(', ');
-  return refs.length > 0 ? refs : outcome.stderr.split('\n').slice(-3).join(' ');
+  // Otherwise git's whole explanation on one line ("does not appear to be a git repository", …).
+  return refs.length > 0 ? refs : outcome.stderr.replace(/\s*\n\s*/g, ' ').trim();
 }
