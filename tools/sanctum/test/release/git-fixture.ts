@@ -88,6 +88,15 @@ export class GitFixture {
     return run(this.origin, ['rev-parse', `${ref}^{commit}`]);
   }
 
+  /**
+   * Makes origin refuse pushes to refs matching a shell `case` pattern (e.g.
+   * `refs/notes/*`), with a pre-receive hook, as a protected remote would.
+   */
+  refuse(pattern: string): void {
+    const script = `#!/bin/sh\nwhile read old new ref; do case "$ref" in ${pattern}) echo "protected: $ref" >&2; exit 1;; esac; done\n`;
+    writeFileSync(join(this.origin, 'hooks', 'pre-receive'), script, { mode: 0o755 });
+  }
+
   originTags(): string[] {
     return run(this.origin, ['tag', '--list', 'release/*']).split('\n').filter((t) => t.length > 0);
   }

@@ -19,12 +19,6 @@ afterEach(() => {
 
 const ci = (commit: string, time: string, passed = true): RunRecord => ({ schemaVersion: 1, kind: 'ci', commit, time, passed, ci: { success: passed } });
 
-/** Refuses pushes of refs matching `pattern` on the fixture's origin, as a protected remote would. */
-function refuseOnOrigin(origin: string, pattern: string): void {
-  const hook = join(origin, 'hooks', 'pre-receive');
-  writeFileSync(hook, `#!/bin/sh\nwhile read old new ref; do case "$ref" in ${pattern}) echo "protected: $ref" >&2; exit 1;; esac; done\n`, { mode: 0o755 });
-}
-
 describe('git plumbing of the release commands (real repositories)', () => {
   it('says which git command failed and why, and when git cannot run at all', async () => {
     const fixture = pool.create();
@@ -89,7 +83,7 @@ describe('git plumbing of the release commands (real repositories)', () => {
     const work = fixture.clone('work');
     const head = run(work, ['rev-parse', 'HEAD']);
     await appendRecord({ dir: work }, ci(head, '2025-01-01T00:00:00Z'));
-    refuseOnOrigin(fixture.origin, 'refs/notes/*');
+    fixture.refuse('refs/notes/*');
     await expect(pushNotes(work, 'origin', RECORDS_NOTES_REF, 2)).rejects.toThrow(/^could not push refs\/notes\/sanctum-runs to origin: .*protected: refs\/notes\/sanctum-runs/s);
   });
 
