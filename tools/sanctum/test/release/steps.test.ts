@@ -36,12 +36,8 @@ describe('pipeline steps (real child processes)', () => {
     const slow = await runStep(step('slow', ['node', '-e', 'setTimeout(() => {}, 60_000)'], { timeoutMs: 200 }));
     expect(slow).toMatchObject({ timedOut: true, ok: false, signal: 'SIGTERM' });
     expect(describeStepOutcome(slow)).toBe('timed out');
-    const stubborn = await runStep(
-      step('stubborn', ['node', '-e', 'process.on("SIGTERM", () => console.log("not yet")); console.log("ready"); setTimeout(() => {}, 60_000)'], {
-        timeoutMs: 500,
-        killGraceMs: 200,
-      }),
-    );
+    // SIGTERM is ignored from the shell's first instruction on (and across exec), so only SIGKILL ends it.
+    const stubborn = await runStep(step('stubborn', ['sh', '-c', "trap '' TERM; exec sleep 60"], { timeoutMs: 1000, killGraceMs: 200 }));
     expect(stubborn).toMatchObject({ timedOut: true, ok: false, signal: 'SIGKILL' });
   });
 
