@@ -1,10 +1,13 @@
 /**
- * What the entry point hands every command's CLI wiring: the environment and
- * the output streams, so `*.cli.ts` modules never read process globals and
- * tests can capture what a command prints.
+ * What the entry point hands every command's CLI wiring: the environment, the
+ * working directory and the output streams, so `*.cli.ts` modules never read
+ * process globals and tests can run a command in-process and capture what it
+ * prints.
  */
 export interface CliContext {
   readonly env: Record<string, string | undefined>;
+  /** Where relative paths and the repository are taken from (bin.ts: process.cwd()). */
+  readonly cwd?: string;
   stdout(line: string): void;
   stderr(line: string): void;
   /** Ends the process with this code (commands that run until stopped). */

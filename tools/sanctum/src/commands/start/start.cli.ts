@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { startCommand } from './start.command.js';
 import type { CliContext } from '../../lib/cli-context.js';
+import { cliPath } from '../../lib/cli-program.js';
 
 /** `sanctum start`: run the platform in the foreground until Ctrl-C. */
 export function registerStart(program: Command, context: CliContext): void {
@@ -13,9 +14,9 @@ export function registerStart(program: Command, context: CliContext): void {
     .option('--log-dir <dir>', 'write each service log to a file here instead of the terminal')
     .action(async (options: { dataDir: string; host: string; logDir?: string }) => {
       const result = await startCommand({
-        dataDir: options.dataDir,
+        dataDir: cliPath(context, options.dataDir),
         host: options.host,
-        ...(options.logDir === undefined ? {} : { logDir: options.logDir }),
+        ...(options.logDir === undefined ? {} : { logDir: cliPath(context, options.logDir) }),
         baseEnv: context.env,
         onLine: (service, line) => {
           context.stdout(`[${service}] ${line}`);
