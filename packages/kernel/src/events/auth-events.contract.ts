@@ -22,7 +22,8 @@ export const AuthEventSchema = Type.Object(
   {
     /** Position in the feed, strictly increasing, starting at 1. */
     seq: Type.Integer({ minimum: 1 }),
-    type: Type.Union(AUTH_EVENT_TYPES.map((t) => Type.Literal(t))),
+    // Enum, not a union of mapped literals: the mapped array loses the tuple type and Static<> became never.
+    type: Type.Enum(AUTH_EVENT_TYPES),
     accountId: Type.String(),
     /** Set for device.* events. */
     deviceId: Type.Optional(Type.String()),

@@ -1,0 +1,56 @@
+import { AppError } from '@sanctum/kernel';
+import type { AuthData } from '../store/auth-data.js';
+import type { ChallengeService, IssuedChallenge } from './challenge.service.js';
+import type { Clock } from './clock.js';
+import type { SessionService } from './session.service.js';
+import { signedMessages } from './signed-messages.js';
+import type { TokenSet } from './token-set.js';
+
+export interface SignInRequest {
+  readonly deviceId: string;
+  readonly nonce: string;
+  readonly signature: string;
+}
+
+/**
+ * Challenge–response sign-in: the device asks for a nonce, signs it with its
+ * identity key, and gets a new session. Every failure (unknown device, wrong,
+ * expired or reused nonce, bad signature) is the same answer after the same
+ * work, so the endpoint tells nobody which devices exist.
+ */
+export class SignInService {
+  constructor(
+    private readonly data: AuthData,
+    private readonly challenges: ChallengeService,
+    private readonly sessions: SessionService,
+    private readonly clock: Clock,
+  ) {}
+
+  async challenge(deviceId: string): Promise<IssuedChallenge> {
+    return this.challenges.issue('device', deviceId);
+  }
+
+  async signIn(request: SignInRequest): Promise<TokenSet> {
+    const device = await this.data.stores.devices.find(request.deviceId);
+    const proven = await this.challenges.check({
+      nonce: request.nonce,
+      kind: 'device',
+      subject: request.deviceId,
+      identityKey: device?.identityKey ?? null,
+      message: signedMessages.signIn(request.nonce, request.deviceId),
+      signature: request.signature,
+    });
+    if (!proven || device === undefined) throw signInFailed();
+    const opened = await this.data.transaction(async (tx) => {
+      // The single winner of a replay race is whoever deletes the nonce.
+      if ((await tx.challenges.consume(request.nonce)) === undefined) throw signInFailed();
+      await tx.devices.touch(device.id, this.clock.nowMs());
+      return this.sessions.open(tx, { accountId: device.accountId, deviceId: device.id });
+    });
+    return this.sessions.tokens(opened);
+  }
+}
+
+function signInFailed(): AppError {
+  return new AppError('AUTH_SIGN_IN_FAILED', 'Sign-in failed: the challenge is unknown, expired or used, or the signature does not match', 401);
+}
