@@ -3,6 +3,7 @@ import type { Database, NotificationBus, SanctumApp } from '@sanctum/kernel';
 import type { AuthConfig } from './config.js';
 import { AccessTokenIssuer } from './domain/access-token.issuer.js';
 import { AccountService } from './domain/account.service.js';
+import { every } from './domain/background-task.js';
 import { ChallengeService } from './domain/challenge.service.js';
 import { systemClock } from './domain/clock.js';
 import type { Clock } from './domain/clock.js';
@@ -118,10 +119,8 @@ async function assemble(deps: AuthDeps, clock: Clock, resources: Awaited<ReturnT
   });
   const maintenance = new Maintenance(data, ring, clock, config.EVENT_RETENTION_DAYS);
   const timers = [
-    every(config.MAINTENANCE_INTERVAL_S * 1000, async () => {
-      await maintenance.run();
-    }, app),
-    every(config.SIGNING_KEY_RELOAD_S * 1000, () => ring.load(), app),
+    every(config.MAINTENANCE_INTERVAL_S * 1000, () => maintenance.run(), 'maintenance', app.log),
+    every(config.SIGNING_KEY_RELOAD_S * 1000, () => ring.load(), 'signing-key reload', app.log),
   ];
 
   // Long polls end first, so closing does not wait for them.
@@ -135,22 +134,4 @@ async function assemble(deps: AuthDeps, clock: Clock, resources: Awaited<ReturnT
     await resources.close();
   });
   return app;
-}
-
-/** A background task every `ms`; failures are logged and retried next time, never fatal. */
-function every(ms: number, task: () => Promise<unknown>, app: SanctumApp): NodeJS.Timeout {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    task()
-      .catch((error: unknown) => {
-        app.log.warn({ err: error }, 'background task failed');
-      })
-      .finally(() => {
-        running = false;
-      });
-  }, ms);
-  timer.unref();
-  return timer;
 }

@@ -14,9 +14,8 @@ import { MAX_ACCESS_TOKEN_TTL_S } from './token-limits.js';
  * limiter count refreshes per session before anything is looked up; the
  * secret (256 random bits) is what makes the token, and only its hash is stored.
  */
-export function sessionIdOfRefreshToken(refreshToken: string): string | undefined {
-  const dot = refreshToken.indexOf('.');
-  return dot > 0 ? refreshToken.slice(0, dot) : undefined;
+export function sessionIdOfRefreshToken(refreshToken: string): string {
+  return refreshToken.split('.', 1)[0] ?? '';
 }
 
 type RefreshOutcome = { kind: 'ok'; opened: OpenedSession } | { kind: 'refused'; reason: string };

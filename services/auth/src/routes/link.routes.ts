@@ -23,10 +23,7 @@ export function registerLinkRoutes(app: SanctumApp, deps: AuthRouteDeps): void {
   const perAccount = (name: string) =>
     perTarget(app, name, config.RATE_LIMIT_LINK_PER_ACCOUNT, window, (request) => request.auth.accountId);
   // Completion is per link: the code's hash, never the code itself, names the counter.
-  const perLink = perTarget(app, 'link-complete-link', config.RATE_LIMIT_LINK_POLL_PER_LINK, window, (request) => {
-    const code = bodyField('code')(request);
-    return code === undefined ? undefined : tokenHash(code);
-  });
+  const perLink = perTarget(app, 'link-complete-link', config.RATE_LIMIT_LINK_POLL_PER_LINK, window, (request) => tokenHash(bodyField('code')(request)));
 
   app.post(
     '/v1/links',

@@ -26,12 +26,11 @@ export function perTarget(
   name: string,
   max: number,
   windowMs: number,
-  targetOf: (request: FastifyRequest) => string | undefined,
+  targetOf: (request: FastifyRequest) => string,
 ): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   // Limiters made this way share one key space in Redis, hence the name in the key.
-  const limiter = app.createRateLimit({ max, timeWindow: windowMs, keyGenerator: (request) => `${name}:${targetOf(request) ?? ''}` });
+  const limiter = app.createRateLimit({ max, timeWindow: windowMs, keyGenerator: (request) => `${name}:${targetOf(request)}` });
   return async (request, reply) => {
-    if (targetOf(request) === undefined) return;
     const result = await limiter(request);
     if (result.isAllowed || !result.isExceeded) return;
     void reply.header('retry-after', String(result.ttlInSeconds));
@@ -39,10 +38,7 @@ export function perTarget(
   };
 }
 
-/** Reads one string field of an already validated JSON body. */
-export function bodyField(field: string): (request: FastifyRequest) => string | undefined {
-  return (request) => {
-    const value = (request.body as Record<string, unknown> | undefined)?.[field];
-    return typeof value === 'string' ? value : undefined;
-  };
+/** Reads one field of a JSON body that the route schema has already required to be a string. */
+export function bodyField(field: string): (request: FastifyRequest) => string {
+  return (request) => String((request.body as Record<string, unknown>)[field]);
 }

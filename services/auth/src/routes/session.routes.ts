@@ -63,7 +63,7 @@ export function registerSessionRoutes(app: SanctumApp, deps: AuthRouteDeps): voi
     {
       config: perIp(config.RATE_LIMIT_REFRESH_PER_IP, window),
       preHandler: perTarget(app, 'refresh-session', config.RATE_LIMIT_REFRESH_PER_SESSION, window, (request) =>
-        sessionIdOfRefreshToken((request.body as { refreshToken: string }).refreshToken),
+        sessionIdOfRefreshToken(bodyField('refreshToken')(request)),
       ),
       schema: {
         tags: ['sessions'],

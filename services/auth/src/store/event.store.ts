@@ -4,11 +4,9 @@ import type { AuthTables } from './tables.js';
 
 export type NewAuthEvent = Omit<AuthEvent, 'seq'>;
 
-const REVOKING: Record<string, RevocationSnapshot['revocations'][number]['kind']> = {
-  'session.revoked': 'session',
-  'device.removed': 'device',
-  'account.deleted': 'account',
-};
+type RevocationKind = RevocationSnapshot['revocations'][number]['kind'];
+
+const REVOKING_TYPES = ['session.revoked', 'device.removed', 'account.deleted'];
 
 /**
  * The transactional outbox: events are appended inside the transaction of the
@@ -63,16 +61,25 @@ export class EventStore {
   async revocationsSince(sinceMs: number): Promise<RevocationSnapshot['revocations']> {
     const rows = await this.db
       .selectFrom('auth_events')
-      .select(['type', 'account_id', 'device_id', 'session_id', 'occurred_at'])
-      .where('type', 'in', Object.keys(REVOKING))
+      // Each revoking event carries exactly the id it revokes: session, else device, else account.
+      .select((eb) => [
+        eb
+          .case('type')
+          .when('session.revoked')
+          .then(eb.val<RevocationKind>('session'))
+          .when('device.removed')
+          .then(eb.val<RevocationKind>('device'))
+          .else(eb.val<RevocationKind>('account'))
+          .end()
+          .as('kind'),
+        eb.fn.coalesce('session_id', 'device_id', 'account_id').as('id'),
+        'occurred_at',
+      ])
+      .where('type', 'in', REVOKING_TYPES)
       .where('occurred_at', '>=', sinceMs)
       .orderBy('seq')
       .execute();
-    return rows.map((row) => {
-      const kind = REVOKING[row.type] ?? 'account';
-      const id = kind === 'session' ? row.session_id : kind === 'device' ? row.device_id : row.account_id;
-      return { kind, id: id ?? row.account_id, revokedAt: row.occurred_at };
-    });
+    return rows.map((row) => ({ kind: row.kind, id: row.id, revokedAt: row.occurred_at }));
   }
 
   async pruneBefore(beforeMs: number): Promise<number> {
