@@ -62,3 +62,19 @@ describe('recovery secrets', () => {
     expect(() => new RecoverySecretHasher(1000)).toThrow(/power of two/);
   });
 });
+
+describe('signed messages', () => {
+  it('are byte for byte what the SDK signs', async () => {
+    const { authMessages } = await import('@sanctum/client');
+    const { signedMessages } = await import('../../src/domain/signed-messages.js');
+    const cases: [Uint8Array, Uint8Array][] = [
+      [signedMessages.createAccount('n', 'k'), authMessages.createAccount('n', 'k')],
+      [signedMessages.signIn('n', 'd'), authMessages.signIn('n', 'd')],
+      [signedMessages.deleteAccount('n', 'a', 'd'), authMessages.deleteAccount('n', 'a', 'd')],
+      [signedMessages.recover('n', 'a', 'k'), authMessages.recover('n', 'a', 'k')],
+      [signedMessages.linkApprove('l', 'a', 'd', 'k'), authMessages.linkApprove('l', 'a', 'd', 'k')],
+      [signedMessages.linkComplete('l', 'n', 'k'), authMessages.linkComplete('l', 'n', 'k')],
+    ];
+    for (const [server, sdk] of cases) expect(Buffer.from(server).toString()).toBe(Buffer.from(sdk).toString());
+  });
+});
