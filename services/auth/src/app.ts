@@ -78,7 +78,7 @@ async function assemble(deps: AuthDeps, clock: Clock, resources: Awaited<ReturnT
 
   const accessTokens = new AccessTokenIssuer(ring, { issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE, ttlS: config.ACCESS_TOKEN_TTL_S }, clock);
   const sessions = new SessionService(data, accessTokens, clock, config.REFRESH_TOKEN_TTL_S);
-  const challenges = new ChallengeService(data, clock, config.CHALLENGE_TTL_S);
+  const challenges = new ChallengeService(data, clock, config.CHALLENGE_TTL_S, kek.derive('sanctum-auth/challenge-mac/v1'));
   const hasher = new RecoverySecretHasher(config.RECOVERY_SCRYPT_COST);
   const maxDevices = config.MAX_DEVICES_PER_ACCOUNT;
 

@@ -79,7 +79,7 @@ describe.each(testEngines())('sign-in and session lifecycle over HTTP on $name',
     // An unknown device still gets a nonce, and the same failure.
     const ghost = '00000000-0000-4000-8000-000000000000';
     const ghostChallenge = await challenge(ghost);
-    expect(ghostChallenge.nonce).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(ghostChallenge.nonce).toMatch(/^[A-Za-z0-9_-]{54}$/);
     const ghostAnswer = { deviceId: ghost, nonce: ghostChallenge.nonce, signature: other.signBase64url(authMessages.signIn(ghostChallenge.nonce, ghost)) };
     expect(await apiError(post('/v1/sessions', ghostAnswer))).toMatchObject({ status: 401, code: 'AUTH_SIGN_IN_FAILED' });
 
@@ -103,8 +103,8 @@ describe.each(testEngines())('sign-in and session lifecycle over HTTP on $name',
   it('answers an invalid body with a 4xx and a stable code, never a 5xx', async () => {
     const cases: [string, unknown][] = [
       ['/v1/sessions', { deviceId: 'x', nonce: 'short', signature: 'bad' }],
-      ['/v1/sessions', { deviceId: 'x', nonce: 'a'.repeat(43), signature: 'b'.repeat(86), extra: 1 }],
-      ['/v1/accounts', { identityKey: 'A'.repeat(43), nonce: 'a'.repeat(43), signature: 'b'.repeat(86) }],
+      ['/v1/sessions', { deviceId: 'x', nonce: 'a'.repeat(54), signature: 'b'.repeat(86), extra: 1 }],
+      ['/v1/accounts', { identityKey: 'A'.repeat(43), nonce: 'a'.repeat(54), signature: 'b'.repeat(86) }],
       ['/v1/accounts/challenge', { identityKey: '_'.repeat(43) }],
       ['/v1/sessions/refresh', { refreshToken: 'nope' }],
       ['/v1/links', { identityKey: 'A'.repeat(43) }],

@@ -38,7 +38,7 @@ describe('abuse limits', () => {
         method: 'POST',
         url: '/v1/sessions',
         remoteAddress: ip,
-        payload: { deviceId, nonce: 'a'.repeat(43), signature: identity.signBase64url(authMessages.signIn('a'.repeat(43), deviceId)) },
+        payload: { deviceId, nonce: 'a'.repeat(54), signature: identity.signBase64url(authMessages.signIn('a'.repeat(54), deviceId)) },
       });
     expect((await signIn('10.0.1.1')).statusCode).toBe(401);
     expect((await signIn('10.0.1.2')).statusCode).toBe(401);
@@ -48,7 +48,7 @@ describe('abuse limits', () => {
   it('limits sign-ins and refreshes per IP, and refreshes per session', async () => {
     auth = await startAuth({ config: { RATE_LIMIT_SIGN_IN_PER_IP: 1, RATE_LIMIT_REFRESH_PER_SESSION: 1 } });
     const post = (url: string, payload: Record<string, unknown>, ip = '10.0.0.9') => auth.app.inject({ method: 'POST', url, payload, remoteAddress: ip });
-    const answer = { deviceId: 'd', nonce: 'a'.repeat(43), signature: 'b'.repeat(86) };
+    const answer = { deviceId: 'd', nonce: 'a'.repeat(54), signature: 'b'.repeat(86) };
     expect((await post('/v1/sessions', answer)).statusCode).toBe(401);
     expectLimited(await post('/v1/sessions', answer));
 
@@ -66,7 +66,7 @@ describe('abuse limits', () => {
         method: 'POST',
         url: '/v1/recovery',
         remoteAddress: ip,
-        payload: { accountId: account, recoverySecret: generateRecoverySecret(), identityKey: 'A'.repeat(43), nonce: 'a'.repeat(43), signature: 'b'.repeat(86) },
+        payload: { accountId: account, recoverySecret: generateRecoverySecret(), identityKey: 'A'.repeat(43), nonce: 'a'.repeat(54), signature: 'b'.repeat(86) },
       });
     expect((await attempt('10.1.0.1')).statusCode).toBe(400);
     expect((await attempt('10.1.0.1')).statusCode).toBe(400);

@@ -41,7 +41,7 @@ export class AccountService {
   ) {}
 
   /** A nonce the new device signs to prove it holds the private half of `identityKey`. */
-  async keyChallenge(identityKey: string): Promise<IssuedChallenge> {
+  keyChallenge(identityKey: string): IssuedChallenge {
     requireIdentityKey(identityKey);
     return this.challenges.issue('key', identityKey);
   }
@@ -57,11 +57,11 @@ export class AccountService {
       message: signedMessages.createAccount(request.nonce, request.identityKey),
       signature: request.signature,
     });
-    if (!proven) throw proofFailed();
+    if (proven === undefined) throw proofFailed();
     const recoveryHash = request.recoverySecret === undefined ? null : await this.recoveryHasher.hash(request.recoverySecret);
     try {
       const opened = await this.data.transaction(async (tx) => {
-        if ((await tx.challenges.consume(request.nonce)) === undefined) throw proofFailed();
+        if (!(await this.challenges.spend(tx, proven))) throw proofFailed();
         const now = this.clock.nowMs();
         const accountId = randomUUID();
         await tx.accounts.insert({ id: accountId, createdAt: now, recoveryHash });
@@ -108,9 +108,9 @@ export class AccountService {
       message: signedMessages.deleteAccount(proof.nonce, claims.accountId, claims.deviceId),
       signature: proof.signature,
     });
-    if (!proven) throw proofFailed();
+    if (proven === undefined) throw proofFailed();
     await this.data.transaction(async (tx) => {
-      if ((await tx.challenges.consume(proof.nonce)) === undefined) throw proofFailed();
+      if (!(await this.challenges.spend(tx, proven))) throw proofFailed();
       if (!(await tx.accounts.delete(claims.accountId))) return;
       await tx.events.append({ type: 'account.deleted', accountId: claims.accountId, occurredAt: this.clock.nowMs() });
     });

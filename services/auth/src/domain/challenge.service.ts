@@ -1,8 +1,11 @@
-import type { ChallengeKind } from '../store/challenge.store.js';
-import type { AuthData } from '../store/auth-data.js';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AuthData, Stores } from '../store/auth-data.js';
 import type { Clock } from './clock.js';
 import { verifyDeviceSignature } from './ed25519.js';
-import { randomToken } from './encoding.js';
+import { decodeBase64url } from './encoding.js';
+
+/** `device`: sign-in or step-up by a known device id; `key`: enrolment of a new identity key. */
+export type ChallengeKind = 'device' | 'key';
 
 export interface IssuedChallenge {
   readonly nonce: string;
@@ -22,40 +25,78 @@ export interface ChallengeProof {
   readonly signature: string;
 }
 
+/** A proof that passed; spend it inside the transaction that acts on it. */
+export interface PassedChallenge {
+  readonly nonce: string;
+  readonly expiresAt: number;
+}
+
+const RANDOM_BYTES = 16;
+const TIME_BYTES = 8;
+const TAG_BYTES = 16;
+/** base64url of 16 random bytes, 8 bytes expiry, 16 bytes tag. */
+export const NONCE_LENGTH = 54;
+
 /**
- * Single-use nonces with a short lifetime. Checking a proof reads the nonce
- * and verifies the signature; the caller then consumes the nonce inside the
- * transaction that acts on it (`tx.challenges.consume`), which only one
- * request can do. A failed proof burns the nonce at once.
+ * Single-use challenge nonces with a short lifetime, without storing them
+ * when issued: a nonce carries its expiry and a MAC over (kind, subject,
+ * random, expiry) under a key derived from the key-encryption key, so every
+ * instance can check it, and issuing one costs no database write — asking
+ * for challenges fills no table, whether or not the device exists. Single
+ * use is enforced when the nonce is spent: `spend` inserts it into
+ * `spent_challenges` inside the transaction that acts on it, which succeeds
+ * for exactly one request. A failed proof spends the nonce at once.
  */
 export class ChallengeService {
   constructor(
     private readonly data: AuthData,
     private readonly clock: Clock,
     private readonly ttlS: number,
+    private readonly macKey: Uint8Array,
   ) {}
 
-  /**
-   * Issues a nonce for `subject`. It is stored whether or not the device or
-   * key exists, so the answer reveals nothing about either.
-   */
-  async issue(kind: ChallengeKind, subject: string): Promise<IssuedChallenge> {
-    const challenge = { nonce: randomToken(32), kind, subject, expiresAt: this.clock.nowMs() + this.ttlS * 1000 };
-    await this.data.stores.challenges.insert(challenge);
-    return { nonce: challenge.nonce, expiresAt: challenge.expiresAt };
+  /** Issues a nonce for `subject`; the answer is the same whether or not the device or key exists. */
+  issue(kind: ChallengeKind, subject: string): IssuedChallenge {
+    const random = randomBytes(RANDOM_BYTES);
+    const expiresAt = this.clock.nowMs() + this.ttlS * 1000;
+    const time = Buffer.alloc(TIME_BYTES);
+    time.writeBigUInt64BE(BigInt(expiresAt));
+    const nonce = Buffer.concat([random, time, this.tag(kind, subject, random, time)]).toString('base64url');
+    return { nonce, expiresAt };
   }
 
-  /** True when the nonce is live, was issued for this subject and the signature is good; false burns it. */
-  async check(proof: ChallengeProof): Promise<boolean> {
-    const challenge = await this.data.stores.challenges.find(proof.nonce);
-    const issuedForThis =
-      challenge?.kind === proof.kind &&
-      challenge.subject === proof.subject &&
-      challenge.expiresAt > this.clock.nowMs();
-    // Verify even when the nonce is already wrong, so every failure takes the same time.
+  /**
+   * Checks that the nonce was issued by Auth for this kind and subject, has
+   * not expired, and that the signature is good. The signature is verified
+   * whatever else is wrong, so every failure costs the same time. A failure
+   * with a genuine nonce spends it.
+   */
+  async check(proof: ChallengeProof): Promise<PassedChallenge | undefined> {
+    const bytes = decodeBase64url(proof.nonce, RANDOM_BYTES + TIME_BYTES + TAG_BYTES);
     const signed = await verifyDeviceSignature(proof.identityKey, proof.message, proof.signature);
-    if (issuedForThis && signed) return true;
-    if (challenge !== undefined) await this.data.stores.challenges.consume(proof.nonce);
-    return false;
+    if (bytes === null) return undefined;
+    const random = bytes.subarray(0, RANDOM_BYTES);
+    const time = bytes.subarray(RANDOM_BYTES, RANDOM_BYTES + TIME_BYTES);
+    const genuine = timingSafeEqual(bytes.subarray(RANDOM_BYTES + TIME_BYTES), this.tag(proof.kind, proof.subject, random, time));
+    if (!genuine) return undefined;
+    const expiresAt = Number(Buffer.from(time).readBigUInt64BE());
+    const passed = { nonce: proof.nonce, expiresAt };
+    if (signed && expiresAt > this.clock.nowMs()) return passed;
+    await this.data.stores.challenges.spend(passed.nonce, passed.expiresAt);
+    return undefined;
+  }
+
+  /** Spends a passed challenge inside the caller's transaction; false when another request spent it first. */
+  async spend(tx: Stores, passed: PassedChallenge): Promise<boolean> {
+    return tx.challenges.spend(passed.nonce, passed.expiresAt);
+  }
+
+  private tag(kind: ChallengeKind, subject: string, random: Uint8Array, time: Uint8Array): Buffer {
+    return createHmac('sha256', this.macKey)
+      .update(`sanctum-auth/challenge/v1\n${kind}\n${subject}\n`)
+      .update(random)
+      .update(time)
+      .digest()
+      .subarray(0, TAG_BYTES);
   }
 }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '@sanctum/kernel';
@@ -32,6 +32,11 @@ export class KeyEncryptionKey {
 
   static generate(): KeyEncryptionKey {
     return new KeyEncryptionKey(randomBytes(KEY_BYTES));
+  }
+
+  /** A separate key for another purpose (HKDF-SHA256), so the key-encryption key itself is used for one thing only. */
+  derive(purpose: string): Uint8Array {
+    return new Uint8Array(hkdfSync('sha256', this.key, Buffer.alloc(0), purpose, 32));
   }
 
   toBase64(): string {

@@ -46,7 +46,7 @@ export class RecoveryService {
       message: signedMessages.recover(request.nonce, request.accountId, request.identityKey),
       signature: request.signature,
     });
-    if (!proven) throw new AppError('AUTH_PROOF_FAILED', 'The signed challenge is missing, expired, already used or wrongly signed', 401);
+    if (proven === undefined) throw new AppError('AUTH_PROOF_FAILED', 'The signed challenge is missing, expired, already used or wrongly signed', 401);
     // Unknown account and wrong secret take the same scrypt work and get the same answer.
     const account = await this.data.stores.accounts.find(request.accountId);
     const storedHash = account?.recoveryHash ?? null;
@@ -54,7 +54,7 @@ export class RecoveryService {
     const newHash = request.newRecoverySecret === undefined ? null : await this.hasher.hash(request.newRecoverySecret);
     try {
       const opened = await this.data.transaction(async (tx) => {
-        if ((await tx.challenges.consume(request.nonce)) === undefined) throw recoveryFailed();
+        if (!(await this.challenges.spend(tx, proven))) throw recoveryFailed();
         const now = this.clock.nowMs();
         if (!(await tx.accounts.lockForDeviceChange(request.accountId, now))) throw recoveryFailed();
         // Under the lock: a concurrent recovery that already spent this secret wins.

@@ -26,7 +26,7 @@ export class SignInService {
     private readonly clock: Clock,
   ) {}
 
-  async challenge(deviceId: string): Promise<IssuedChallenge> {
+  challenge(deviceId: string): IssuedChallenge {
     return this.challenges.issue('device', deviceId);
   }
 
@@ -40,10 +40,10 @@ export class SignInService {
       message: signedMessages.signIn(request.nonce, request.deviceId),
       signature: request.signature,
     });
-    if (!proven || device === undefined) throw signInFailed();
+    if (proven === undefined || device === undefined) throw signInFailed();
     const opened = await this.data.transaction(async (tx) => {
       // The single winner of a replay race is whoever deletes the nonce.
-      if ((await tx.challenges.consume(request.nonce)) === undefined) throw signInFailed();
+      if (!(await this.challenges.spend(tx, proven))) throw signInFailed();
       await tx.devices.touch(device.id, this.clock.nowMs());
       return this.sessions.open(tx, { accountId: device.accountId, deviceId: device.id });
     });

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Kysely, Migration } from 'kysely';
 
-/** Accounts, devices, challenges, sessions, refresh tokens, link requests, signing keys and the event outbox. */
+/** Accounts, devices, spent challenges, sessions, refresh tokens, link requests, signing keys and the event outbox. */
 export const authSchemaMigration: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
     await db.schema
@@ -26,13 +26,11 @@ export const authSchemaMigration: Migration = {
     await db.schema.createIndex('devices_account_idx').on('devices').column('account_id').execute();
 
     await db.schema
-      .createTable('challenges')
+      .createTable('spent_challenges')
       .addColumn('nonce', 'text', (c) => c.primaryKey())
-      .addColumn('kind', 'text', (c) => c.notNull())
-      .addColumn('subject', 'text', (c) => c.notNull())
       .addColumn('expires_at', 'bigint', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('challenges_expiry_idx').on('challenges').column('expires_at').execute();
+    await db.schema.createIndex('spent_challenges_expiry_idx').on('spent_challenges').column('expires_at').execute();
 
     await db.schema
       .createTable('sessions')

@@ -5,7 +5,7 @@
 export interface AuthTables {
   accounts: AccountsTable;
   devices: DevicesTable;
-  challenges: ChallengesTable;
+  spent_challenges: SpentChallengesTable;
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;
   link_requests: LinkRequestsTable;
@@ -36,12 +36,13 @@ export interface DevicesTable {
   approval_signature: string | null;
 }
 
-export interface ChallengesTable {
+/**
+ * Challenge nonces that have been used (or burnt by a failed attempt). Nonces
+ * themselves are stateless (MAC-protected, see challenge.service.ts); this
+ * table is what makes each one single-use. Rows go once the nonce expires.
+ */
+export interface SpentChallengesTable {
   nonce: string;
-  /** `device`: sign-in or step-up by a known device id; `key`: enrolment of a new identity key. */
-  kind: string;
-  /** The device id or identity key the nonce was issued for. */
-  subject: string;
   expires_at: number;
 }
 

@@ -14,19 +14,19 @@ describe.each(testEngines())('challenge and session stores on $name', (engine) =
   });
   afterEach(() => database.close());
 
-  it('hands a nonce to exactly one of many concurrent consumers', async () => {
-    await data.stores.challenges.insert({ nonce: 'n1', kind: 'device', subject: 'd1', expiresAt: 100 });
-    expect(await data.stores.challenges.find('n1')).toEqual({ nonce: 'n1', kind: 'device', subject: 'd1', expiresAt: 100 });
-    const results = await Promise.all(Array.from({ length: 8 }, () => data.transaction((tx) => tx.challenges.consume('n1'))));
-    expect(results.filter((r) => r !== undefined)).toHaveLength(1);
-    expect(await data.stores.challenges.find('n1')).toBeUndefined();
+  it('lets exactly one of many concurrent requests spend a nonce', async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, () => data.transaction((tx) => tx.challenges.spend('n1', 100))));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await data.stores.challenges.spend('n1', 100)).toBe(false);
+    expect(await data.stores.challenges.spend('n2', 100)).toBe(true);
   });
 
-  it('prunes expired nonces only', async () => {
-    await data.stores.challenges.insert({ nonce: 'old', kind: 'key', subject: 'k', expiresAt: 100 });
-    await data.stores.challenges.insert({ nonce: 'new', kind: 'key', subject: 'k', expiresAt: 300 });
+  it('forgets spent nonces once they have expired', async () => {
+    await data.stores.challenges.spend('old', 100);
+    await data.stores.challenges.spend('new', 300);
     expect(await data.stores.challenges.pruneExpired(200)).toBe(1);
-    expect(await data.stores.challenges.find('new')).toBeDefined();
+    expect(await data.stores.challenges.spend('new', 300)).toBe(false);
+    expect(await data.stores.challenges.spend('old', 100)).toBe(true);
   });
 
   it('spends a refresh token once, even when requests race', async () => {
