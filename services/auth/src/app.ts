@@ -98,7 +98,7 @@ async function assemble(deps: AuthDeps, clock: Clock, resources: Awaited<ReturnT
     ring,
     sessions,
     accounts: new AccountService(data, challenges, sessions, hasher, clock, maxDevices),
-    signIn: new SignInService(data, challenges, sessions, clock),
+    signIn: new SignInService(data, challenges, sessions),
     devices: new DeviceService(data, clock),
     links: new LinkService(data, sessions, clock, { ttlS: config.LINK_TTL_S, maxDevices }),
     recovery: new RecoveryService(data, challenges, sessions, hasher, clock, maxDevices),

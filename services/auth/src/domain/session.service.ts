@@ -74,7 +74,6 @@ export class SessionService {
       if (session?.revokedAt !== null || session.expiresAt <= now) return { kind: 'refused', reason: 'ended' };
       const expiresAt = now + this.refreshTtlS * 1000;
       await tx.sessions.extend(sessionId, now, expiresAt);
-      await tx.devices.touch(session.deviceId, now);
       const next = await this.newRefreshToken(tx, sessionId, now);
       return {
         kind: 'ok',

@@ -1,7 +1,6 @@
 import { AppError } from '@sanctum/kernel';
 import type { AuthData } from '../store/auth-data.js';
 import type { ChallengeService, IssuedChallenge } from './challenge.service.js';
-import type { Clock } from './clock.js';
 import type { SessionService } from './session.service.js';
 import { signedMessages } from './signed-messages.js';
 import type { TokenSet } from './token-set.js';
@@ -23,7 +22,6 @@ export class SignInService {
     private readonly data: AuthData,
     private readonly challenges: ChallengeService,
     private readonly sessions: SessionService,
-    private readonly clock: Clock,
   ) {}
 
   challenge(deviceId: string): IssuedChallenge {
@@ -44,7 +42,6 @@ export class SignInService {
     const opened = await this.data.transaction(async (tx) => {
       // The single winner of a replay race is whoever deletes the nonce.
       if (!(await this.challenges.spend(tx, proven))) throw signInFailed();
-      await tx.devices.touch(device.id, this.clock.nowMs());
       return this.sessions.open(tx, { accountId: device.accountId, deviceId: device.id });
     });
     return this.sessions.tokens(opened);

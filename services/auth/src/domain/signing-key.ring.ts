@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, webcrypto } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { ACCESS_TOKEN_ALG } from '@sanctum/kernel';
 import { calculateJwkThumbprint } from 'jose';
@@ -31,7 +31,8 @@ interface LoadedKey {
 
 export interface ActiveSigningKey {
   readonly kid: string;
-  readonly privateKey: KeyObject;
+  /** A WebCrypto key, imported once: jose signs with it without converting a KeyObject on every token. */
+  readonly privateKey: webcrypto.CryptoKey;
 }
 
 /**
@@ -54,7 +55,7 @@ export interface ActiveSigningKey {
  */
 export class SigningKeyRing {
   private keys: LoadedKey[] = [];
-  private readonly privateKeys = new Map<string, KeyObject>();
+  private readonly privateKeys = new Map<string, webcrypto.CryptoKey>();
   private lastUnknownKidReload = 0;
 
   constructor(
@@ -71,16 +72,18 @@ export class SigningKeyRing {
       await this.insertGeneration(1, this.clock.nowMs());
       records = await this.store.list();
     }
-    this.keys = records.map((record) => {
+    const keys = records.map((record) => {
       const jwk = JSON.parse(record.publicJwk) as JWK;
       return { record, jwk, publicKey: createPublicKey({ key: jwk as never, format: 'jwk' }) };
     });
-    for (const { record } of this.keys) {
+    for (const { record } of keys) {
       if (this.privateKeys.has(record.kid)) continue;
       // Fails loudly at start when the key-encryption key is not the one the keys were sealed with.
       const pkcs8 = this.kek.open(record.privateKey, record.kid);
-      this.privateKeys.set(record.kid, createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }));
+      this.privateKeys.set(record.kid, await webcrypto.subtle.importKey('pkcs8', pkcs8, { name: 'Ed25519' }, false, ['sign']));
     }
+    // Swapped in only once every private key is ready, so a concurrent sign never sees a key it cannot use.
+    this.keys = keys;
   }
 
   /** The key that signs now: the newest generation whose activation time has come. */

@@ -55,10 +55,28 @@ export class DeviceStore {
     return row !== undefined;
   }
 
-  /** Oldest first, so the list reads in the order the devices were added. */
+  /**
+   * Oldest first, so the list reads in the order the devices were added.
+   * `lastSeenAt` is the latest sign-in or refresh of any of the device's
+   * sessions (or its enrolment), derived here so that sign-ins and refreshes
+   * do not have to write to the device row.
+   */
   async listByAccount(accountId: string): Promise<DeviceRecord[]> {
-    const rows = await this.db.selectFrom('devices').selectAll().where('account_id', '=', accountId).orderBy('created_at').orderBy('id').execute();
-    return rows.map(toRecord);
+    const rows = await this.db
+      .selectFrom('devices')
+      .selectAll('devices')
+      .select((eb) =>
+        eb
+          .selectFrom('sessions')
+          .select((s) => s.fn.max('sessions.last_refreshed_at').as('latest'))
+          .whereRef('sessions.device_id', '=', 'devices.id')
+          .as('session_seen_at'),
+      )
+      .where('devices.account_id', '=', accountId)
+      .orderBy('devices.created_at')
+      .orderBy('devices.id')
+      .execute();
+    return rows.map((row) => ({ ...toRecord(row), lastSeenAt: Math.max(row.last_seen_at, row.session_seen_at ?? 0) }));
   }
 
   async countByAccount(accountId: string): Promise<number> {
@@ -79,10 +97,6 @@ export class DeviceStore {
       .returningAll()
       .executeTakeFirst();
     return row === undefined ? undefined : toRecord(row);
-  }
-
-  async touch(id: string, nowMs: number): Promise<void> {
-    await this.db.updateTable('devices').set({ last_seen_at: nowMs }).where('id', '=', id).execute();
   }
 
   /** Deletes the device and, by cascade, its sessions. */

@@ -30,6 +30,7 @@ export interface DevicesTable {
   /** Ed25519 public key, base64url (32 bytes); unique over all devices. */
   identity_key: string;
   created_at: number;
+  /** Enrolment time; the device list reports the later of this and its sessions' last activity. */
   last_seen_at: number;
   /** The device that approved this one (device linking), and its signature over the approval. */
   approved_by: string | null;

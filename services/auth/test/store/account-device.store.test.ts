@@ -32,8 +32,11 @@ describe.each(testEngines())('account and device stores on $name', (engine) => {
     expect(await data.stores.devices.countByAccount(b.accountId)).toBe(1);
     expect((await data.stores.devices.rename(a.accountId, second.id, 'phone'))?.name).toBe('phone');
     expect(await data.stores.devices.rename(b.accountId, second.id, 'stolen')).toBeUndefined();
-    await data.stores.devices.touch(second.id, 99);
-    expect((await data.stores.devices.find(second.id))?.lastSeenAt).toBe(99);
+    const sessionId = randomUUID();
+    await data.stores.sessions.insert({ id: sessionId, accountId: a.accountId, deviceId: second.id, createdAt: 40, expiresAt: 1000 });
+    await data.stores.sessions.extend(sessionId, 99, 1000);
+    const listed = await data.stores.devices.listByAccount(a.accountId);
+    expect(listed.map((d) => d.lastSeenAt)).toEqual([10, 99]);
     expect(await data.stores.devices.identityKeyInUse(second.identityKey)).toBe(true);
     expect(await data.stores.devices.identityKeyInUse(fakeIdentityKey())).toBe(false);
   });
