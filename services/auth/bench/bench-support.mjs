@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const serviceMain = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -92,6 +93,26 @@ export function cpuSeconds(pid) {
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Durable commits per second of this disk: what SQLite with synchronous=FULL
+ * (the kernel's setting) can do at most, since each commit waits for fsync.
+ */
+export async function diskCommitsPerSecond(count = 300) {
+  const { openDatabase } = await import('@sanctum/kernel');
+  const { sql } = await import('kysely');
+  const dir = mkdtempSync(join(tmpdir(), 'auth-bench-disk-'));
+  const database = openDatabase({ dataDir: dir, name: 'disk' });
+  try {
+    await sql`create table t (id integer primary key, v text)`.execute(database.db);
+    const started = performance.now();
+    for (let i = 0; i < count; i += 1) await sql`insert into t (v) values (${String(i)})`.execute(database.db);
+    return Math.round(count / ((performance.now() - started) / 1000));
+  } finally {
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
