@@ -1,9 +1,10 @@
 import { AppError } from '@sanctum/kernel';
 import type { AuthData } from '../store/auth-data.js';
-import type { ChallengeService, IssuedChallenge } from './challenge.service.js';
+import { TransactionBatcher } from '../store/transaction-batcher.js';
+import type { ChallengeService, IssuedChallenge, PassedChallenge } from './challenge.service.js';
 import type { SessionService } from './session.service.js';
 import { signedMessages } from './signed-messages.js';
-import type { TokenSet } from './token-set.js';
+import type { OpenedSession, TokenSet } from './token-set.js';
 
 export interface SignInRequest {
   readonly deviceId: string;
@@ -18,11 +19,20 @@ export interface SignInRequest {
  * work, so the endpoint tells nobody which devices exist.
  */
 export class SignInService {
+  /** Sign-ins are the hot write path: concurrent ones share a transaction and its commit. */
+  private readonly writes: TransactionBatcher<{ passed: PassedChallenge; accountId: string; deviceId: string }, OpenedSession>;
+
   constructor(
     private readonly data: AuthData,
     private readonly challenges: ChallengeService,
     private readonly sessions: SessionService,
-  ) {}
+  ) {
+    this.writes = new TransactionBatcher(data, async (tx, signIn) => {
+      // The single winner of a replay race is whoever spends the nonce.
+      if (!(await this.challenges.spend(tx, signIn.passed))) throw signInFailed();
+      return this.sessions.open(tx, { accountId: signIn.accountId, deviceId: signIn.deviceId });
+    });
+  }
 
   challenge(deviceId: string): IssuedChallenge {
     return this.challenges.issue('device', deviceId);
@@ -39,11 +49,7 @@ export class SignInService {
       signature: request.signature,
     });
     if (proven === undefined || device === undefined) throw signInFailed();
-    const opened = await this.data.transaction(async (tx) => {
-      // The single winner of a replay race is whoever deletes the nonce.
-      if (!(await this.challenges.spend(tx, proven))) throw signInFailed();
-      return this.sessions.open(tx, { accountId: device.accountId, deviceId: device.id });
-    });
+    const opened = await this.writes.submit({ passed: proven, accountId: device.accountId, deviceId: device.id });
     return this.sessions.tokens(opened);
   }
 }
