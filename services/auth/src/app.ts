@@ -1,5 +1,5 @@
 import { AUTH_EVENTS_CHANNEL, createServer, openServiceResources } from '@sanctum/kernel';
-import type { Database, NotificationBus, SanctumApp } from '@sanctum/kernel';
+import type { Database, NotificationBus, SanctumApp, ServiceResources } from '@sanctum/kernel';
 import type { AuthConfig } from './config.js';
 import { AccessTokenIssuer } from './domain/access-token.issuer.js';
 import { AccountService } from './domain/account.service.js';
@@ -57,7 +57,7 @@ export async function buildApp(deps: AuthDeps): Promise<SanctumApp> {
   }
 }
 
-async function assemble(deps: AuthDeps, clock: Clock, resources: Awaited<ReturnType<typeof openServiceResources<AuthTables>>>): Promise<SanctumApp> {
+async function assemble(deps: AuthDeps, clock: Clock, resources: ServiceResources<AuthTables>): Promise<SanctumApp> {
   const { config } = deps;
   const { bus, database } = resources;
   const notifier = new EventNotifier();
