@@ -3,6 +3,7 @@
 export { HttpClient } from './http/http-client.js';
 export type { HttpResponse, RequestOptions } from './http/http-client.js';
 export { SanctumApiError } from './http/api-error.js';
+export { fromBase64Url, toBase64Url } from './encoding/base64url.js';
 export * from './crypto/index.js';
 
 export { DirectoryClient } from './directory/directory.client.js';
@@ -12,7 +13,7 @@ export type {
   AccountBundles,
   BundlePreKey,
   DeviceBundle,
-  DeviceInfo,
+  DeviceInfo as DirectoryDeviceInfo,
   HandleInfo,
   KeyCounts,
   KeyUpload,
@@ -21,3 +22,11 @@ export type {
   ProfileUpdate,
   SignedPreKey,
 } from './directory/directory.types.js';
+
+export { AuthClient } from './auth/auth-client.js';
+export type { SignedInDevice } from './auth/auth-client.js';
+export { Session } from './auth/session.js';
+export type { SessionOptions } from './auth/session.js';
+export { DeviceIdentity, generateRecoverySecret } from './auth/device-identity.js';
+export { authMessages } from './auth/auth-messages.js';
+export type { AccountInfo, Challenge, DeviceInfo, LinkInfo, LinkRequest, SessionInfo, TokenSet } from './auth/auth-types.js';

@@ -9,6 +9,7 @@ import { sha256, sha512 as sha512Hash } from '@noble/hashes/sha2.js';
 import { randomBytes as nobleRandomBytes } from '@noble/hashes/utils.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { E2eeError } from './e2ee.errors.js';
+import { fromBase64Url as decodeBase64Url, toBase64Url } from '../encoding/base64url.js';
 
 export const X25519_KEY_BYTES = 32;
 export const ED25519_PUBLIC_KEY_BYTES = 32;
@@ -172,49 +173,13 @@ export function expectLength(bytes: Uint8Array, length: number, what: string): v
 
 // ---- base64url without padding (RFC 4648 §5), the encoding of every key in JSON --
 
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const DECODE = new Map(Array.from({ length: ALPHABET.length }, (_, index) => [ALPHABET.charAt(index), index]));
+export { toBase64Url };
 
-export function toBase64Url(bytes: Uint8Array): string {
-  let out = '';
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = ((bytes[i] ?? 0) << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
-    out += ALPHABET.charAt(n >> 18) + ALPHABET.charAt((n >> 12) & 63) + ALPHABET.charAt((n >> 6) & 63) + ALPHABET.charAt(n & 63);
-  }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = (bytes[i] ?? 0) << 16;
-    out += ALPHABET.charAt(n >> 18) + ALPHABET.charAt((n >> 12) & 63);
-  } else if (rest === 2) {
-    const n = ((bytes[i] ?? 0) << 16) | ((bytes[i + 1] ?? 0) << 8);
-    out += ALPHABET.charAt(n >> 18) + ALPHABET.charAt((n >> 12) & 63) + ALPHABET.charAt((n >> 6) & 63);
-  }
-  return out;
-}
-
-/**
- * Strict decoding: no padding, no whitespace, no characters outside the URL
- * alphabet and no non-zero trailing bits, so every byte string has exactly one
- * accepted text form.
- */
+/** Strict decoding (see encoding/base64url.ts), reported as an E2EE error naming the field. */
 export function fromBase64Url(text: string, what = 'value'): Uint8Array {
-  const invalid = (): E2eeError => new E2eeError('E2EE_INVALID_KEY', `${what} is not unpadded base64url`);
-  if (text.length % 4 === 1) throw invalid();
-  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
-  let bits = 0;
-  let acc = 0;
-  let o = 0;
-  for (const char of text) {
-    const value = DECODE.get(char);
-    if (value === undefined) throw invalid();
-    acc = ((acc << 6) | value) & 0xffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 0xff;
-    }
+  try {
+    return decodeBase64Url(text);
+  } catch {
+    throw new E2eeError('E2EE_INVALID_KEY', `${what} is not unpadded base64url`);
   }
-  if ((acc & ((1 << bits) - 1)) !== 0) throw invalid();
-  return out;
 }

@@ -1,13 +1,7 @@
 // End-to-end encryption: X3DH/PQXDH, the Double Ratchet, sessions and stores.
 export { E2eeError } from './e2ee.errors.js';
 export type { E2eeErrorCode } from './e2ee.errors.js';
-export {
-  constantTimeEqual,
-  fromBase64Url,
-  generateEd25519KeyPair as generateIdentityKeyPair,
-  randomBytes,
-  toBase64Url,
-} from './crypto.primitives.js';
+export { constantTimeEqual, generateEd25519KeyPair as generateIdentityKeyPair, randomBytes } from './crypto.primitives.js';
 export type { KeyPair } from './crypto.primitives.js';
 export type { BundlePrekeyJson, KeyUploadPayload, OneTimePrekeyJson, PrekeyBundle, SignedPrekeyJson } from './bundle.types.js';
 export { KEY_ID_MAX, verifyBundle } from './bundle.verifier.js';

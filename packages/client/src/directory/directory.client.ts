@@ -1,6 +1,6 @@
 import { SanctumApiError } from '../http/api-error.js';
 import type { HttpClient, RequestOptions } from '../http/http-client.js';
-import { fromBase64Url, toBase64Url } from './base64url.js';
+import { fromBase64Url, toBase64Url } from '../encoding/base64url.js';
 import { verifyDeviceBundle } from './bundle.verifier.js';
 import type {
   AccountBundles,

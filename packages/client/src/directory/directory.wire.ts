@@ -1,4 +1,4 @@
-import { fromBase64Url, toBase64Url } from './base64url.js';
+import { fromBase64Url, toBase64Url } from '../encoding/base64url.js';
 import type { AccountBundles, BundlePreKey, KeyUpload, Profile, SignedPreKey } from './directory.types.js';
 
 /** The JSON shapes of the Directory API (binary fields as base64url) and their conversion to SDK types. */

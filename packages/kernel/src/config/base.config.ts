@@ -8,18 +8,8 @@ export function serviceConfigProperties(defaultPort: number) {
   return {
     HOST: Type.String({ default: '127.0.0.1', description: 'Interface to listen on' }),
     PORT: Type.Integer({ minimum: 0, maximum: 65535, default: defaultPort }),
-    LOG_LEVEL: Type.Union(
-      [
-        Type.Literal('fatal'),
-        Type.Literal('error'),
-        Type.Literal('warn'),
-        Type.Literal('info'),
-        Type.Literal('debug'),
-        Type.Literal('trace'),
-        Type.Literal('silent'),
-      ],
-      { default: 'info' },
-    ),
+    // Enum, not a union of mapped literals: the mapped array loses the tuple type and Static<> became never.
+    LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
     /** postgres://… for production; unset means the embedded SQLite file under DATA_DIR. */
     DATABASE_URL: Type.Optional(Type.String({ pattern: '^(postgres|postgresql|sqlite)://' })),
     DATA_DIR: Type.String({ default: './data' }),

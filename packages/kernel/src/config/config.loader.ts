@@ -45,8 +45,8 @@ export function loadConfig<S extends TObject>(schema: S, env: Record<string, str
 }
 
 
-/** A union of literals fails with "must be equal to constant"; say which values are allowed instead. */
+/** An enum fails with a generic message; say which values are allowed instead. */
 function describeProblem(property: TSchema, message: string): string {
-  const options = (property as { anyOf?: { const?: unknown }[] }).anyOf?.map((option) => option.const);
-  return options?.every((o) => typeof o === 'string') === true ? `must be one of ${options.join(', ')}` : message;
+  const options = (property as { enum?: unknown[] }).enum;
+  return options === undefined ? message : `must be one of ${options.join(', ')}`;
 }

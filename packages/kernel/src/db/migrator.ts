@@ -1,5 +1,5 @@
-import type { Kysely, Migration, MigrationResultSet } from 'kysely';
 import { Migrator, sql } from 'kysely';
+import type { Kysely, Migration, MigrationResultSet } from 'kysely';
 import { engineOf } from './dialect.js';
 
 /**
@@ -11,7 +11,11 @@ import { engineOf } from './dialect.js';
  * await migrateToLatest(database.db, { '2026-11-30-001-accounts': accountsMigration });
  */
 export async function migrateToLatest(db: Kysely<unknown>, migrations: Record<string, Migration>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations }, ...(await migrationTableSchema(db)) });
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    ...(await migrationTableSchema(db)),
+  });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error !== undefined) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
@@ -22,11 +26,10 @@ export async function migrateToLatest(db: Kysely<unknown>, migrations: Record<st
 }
 
 /**
- * On PostgreSQL, pins Kysely's bookkeeping tables to the connection's current
- * schema. Without it Kysely looks for them in every schema, so a database
- * holding several schemas (each test's own, or several services sharing a
- * database) could see another schema's lock table, skip creating its own and
- * then fail with `relation "kysely_migration_lock" does not exist`.
+ * On PostgreSQL, Kysely looks for its bookkeeping tables in every schema of
+ * the database unless told which one: a database holding several services
+ * (or parallel test schemas) would make it skip creating them in ours. Pin
+ * it to the connection's current schema (the first of `search_path`).
  */
 async function migrationTableSchema(db: Kysely<unknown>): Promise<{ migrationTableSchema?: string }> {
   if (engineOf(db) !== 'postgres') return {};

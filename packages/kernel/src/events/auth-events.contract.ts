@@ -22,13 +22,8 @@ export const AuthEventSchema = Type.Object(
   {
     /** Position in the feed, strictly increasing, starting at 1. */
     seq: Type.Integer({ minimum: 1 }),
-    type: Type.Union([
-      Type.Literal('account.created'),
-      Type.Literal('account.deleted'),
-      Type.Literal('device.added'),
-      Type.Literal('device.removed'),
-      Type.Literal('session.revoked'),
-    ]),
+    // Enum, not a union of mapped literals: the mapped array loses the tuple type and Static<> became never.
+    type: Type.Enum(AUTH_EVENT_TYPES),
     accountId: Type.String(),
     /** Set for device.* events. */
     deviceId: Type.Optional(Type.String()),
