@@ -1,0 +1,82 @@
+import type { Engine } from '@sanctum/kernel';
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { DeviceRow, MessageRow, MessagingTables } from './tables.js';
+
+export type RecipientDevice = Pick<DeviceRow, 'device_id' | 'account_id' | 'removed_at' | 'queue_depth'>;
+
+/** Messages (the idempotency records and sequence numbers) and the lookups a send needs. */
+export class MessageStore {
+  constructor(
+    private readonly db: Kysely<MessagingTables>,
+    private readonly engine: Engine,
+  ) {}
+
+  /**
+   * Takes the next sequence number of a conversation. On PostgreSQL this locks
+   * the conversation row until commit, so sequence numbers commit in order.
+   * Undefined when the conversation does not exist.
+   */
+  async nextSeq(trx: Kysely<MessagingTables>, conversationId: string): Promise<number | undefined> {
+    const row = await trx
+      .updateTable('conversations')
+      .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
+      .where('conversation_id', '=', conversationId)
+      .returning('last_seq')
+      .executeTakeFirst();
+    return row === undefined ? undefined : row.last_seq;
+  }
+
+  async memberAccounts(trx: Kysely<MessagingTables>, conversationId: string): Promise<string[]> {
+    const rows = await trx.selectFrom('members').select('account_id').where('conversation_id', '=', conversationId).execute();
+    return rows.map((r) => r.account_id);
+  }
+
+  /**
+   * Every known device of these accounts. On PostgreSQL the rows are locked in
+   * device-id order (no deadlock between concurrent sends) and stay locked to
+   * commit, so envelopes for one device get ids in commit order and a socket
+   * reading "after the last id I sent" never skips one.
+   */
+  async devicesOf(trx: Kysely<MessagingTables>, accountIds: readonly string[]): Promise<RecipientDevice[]> {
+    if (accountIds.length === 0) return [];
+    const query = trx
+      .selectFrom('devices')
+      .select(['device_id', 'account_id', 'removed_at', 'queue_depth'])
+      .where('account_id', 'in', [...accountIds])
+      .orderBy('device_id');
+    return this.engine === 'postgres' ? query.forUpdate().execute() : query.execute();
+  }
+
+  async insert(trx: Kysely<MessagingTables>, message: MessageRow): Promise<void> {
+    await trx.insertInto('messages').values(message).execute();
+  }
+
+  async byClientId(senderDeviceId: string, clientMessageId: string): Promise<MessageRow | undefined> {
+    return this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('sender_device_id', '=', senderDeviceId)
+      .where('client_message_id', '=', clientMessageId)
+      .executeTakeFirst();
+  }
+
+  /** Deletes idempotency records older than `cutoff`; returns how many. */
+  async deleteOlderThan(trx: Kysely<MessagingTables>, cutoff: number, limit: number): Promise<number> {
+    const result = await trx
+      .deleteFrom('messages')
+      .where('message_id', 'in', (eb) => eb.selectFrom('messages').select('message_id').where('sent_at', '<', cutoff).limit(limit))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** For tests and diagnostics: how many messages a conversation holds. */
+  async countIn(conversationId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('messages')
+      .select(sql<number>`count(*)`.as('n'))
+      .where('conversation_id', '=', conversationId)
+      .executeTakeFirstOrThrow();
+    return row.n;
+  }
+}

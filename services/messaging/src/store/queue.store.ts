@@ -1,0 +1,109 @@
+import { sql } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { EnvelopeRow, MessagingTables } from './tables.js';
+
+export type StoredEnvelope = Selectable<EnvelopeRow>;
+export type NewEnvelope = Insertable<EnvelopeRow>;
+
+/** Rows per INSERT statement, far below either engine's bound-parameter limit. */
+const INSERT_CHUNK = 500;
+
+/** The per-device envelope queues: append, read in order, acknowledge, expire. */
+export class QueueStore {
+  constructor(private readonly db: Kysely<MessagingTables>) {}
+
+  /**
+   * Appends envelopes and counts them into each device's queue depth. The
+   * depth update comes first so that, on PostgreSQL, the device row is locked
+   * before the envelope id is drawn.
+   */
+  async append(trx: Kysely<MessagingTables>, envelopes: readonly NewEnvelope[]): Promise<void> {
+    if (envelopes.length === 0) return;
+    await trx
+      .updateTable('devices')
+      .set((eb) => ({ queue_depth: eb('queue_depth', '+', 1) }))
+      .where(
+        'device_id',
+        'in',
+        envelopes.map((e) => e.device_id),
+      )
+      .execute();
+    for (let start = 0; start < envelopes.length; start += INSERT_CHUNK) {
+      await trx.insertInto('envelopes').values(envelopes.slice(start, start + INSERT_CHUNK)).execute();
+    }
+  }
+
+  /** A device's envelopes with ids above `after`, in id (= commit) order. */
+  async listAfter(deviceId: string, after: number, limit: number): Promise<StoredEnvelope[]> {
+    return this.db
+      .selectFrom('envelopes')
+      .selectAll()
+      .where('device_id', '=', deviceId)
+      .where('envelope_id', '>', after)
+      .orderBy('envelope_id')
+      .limit(limit)
+      .execute();
+  }
+
+  /**
+   * Deletes the listed envelopes of this device (ids of other devices are
+   * ignored) and returns the send time of each one deleted.
+   */
+  async ack(trx: Kysely<MessagingTables>, deviceId: string, envelopeIds: readonly number[]): Promise<number[]> {
+    if (envelopeIds.length === 0) return [];
+    const deleted = await trx
+      .deleteFrom('envelopes')
+      .where('device_id', '=', deviceId)
+      .where('envelope_id', 'in', [...envelopeIds])
+      .returning('sent_at')
+      .execute();
+    if (deleted.length > 0) await this.decrementDepth(trx, deviceId, deleted.length);
+    return deleted.map((row) => row.sent_at);
+  }
+
+  /** Deletes up to `limit` envelopes sent before `cutoff`; returns how many. */
+  async expire(trx: Kysely<MessagingTables>, cutoff: number, limit: number): Promise<number> {
+    const rows = await trx
+      .selectFrom('envelopes')
+      .select(['envelope_id', 'device_id'])
+      .where('sent_at', '<', cutoff)
+      .orderBy('envelope_id')
+      .limit(limit)
+      .execute();
+    if (rows.length === 0) return 0;
+    await trx
+      .deleteFrom('envelopes')
+      .where(
+        'envelope_id',
+        'in',
+        rows.map((r) => r.envelope_id),
+      )
+      .execute();
+    const perDevice = new Map<string, number>();
+    for (const row of rows) perDevice.set(row.device_id, (perDevice.get(row.device_id) ?? 0) + 1);
+    for (const [deviceId, count] of perDevice) await this.decrementDepth(trx, deviceId, count);
+    return rows.length;
+  }
+
+  private async decrementDepth(trx: Kysely<MessagingTables>, deviceId: string, count: number): Promise<void> {
+    await trx
+      .updateTable('devices')
+      .set((eb) => ({ queue_depth: eb('queue_depth', '-', count) }))
+      .where('device_id', '=', deviceId)
+      .execute();
+  }
+
+  async depthOf(deviceId: string): Promise<number> {
+    const row = await this.db.selectFrom('devices').select('queue_depth').where('device_id', '=', deviceId).executeTakeFirst();
+    return row === undefined ? 0 : row.queue_depth;
+  }
+
+  /** Total and deepest queue over all devices (sampled by /metrics). */
+  async depthStats(): Promise<{ total: number; max: number }> {
+    const row = await this.db
+      .selectFrom('devices')
+      .select([sql<number>`coalesce(sum(queue_depth), 0)`.as('total'), sql<number>`coalesce(max(queue_depth), 0)`.as('max')])
+      .executeTakeFirstOrThrow();
+    return { total: row.total, max: row.max };
+  }
+}
