@@ -1,5 +1,6 @@
+import { Migrator, sql } from 'kysely';
 import type { Kysely, Migration, MigrationResultSet } from 'kysely';
-import { Migrator } from 'kysely';
+import { engineOf } from './dialect.js';
 
 /**
  * Runs a service's migrations forward to the latest. Migrations are imported
@@ -10,7 +11,15 @@ import { Migrator } from 'kysely';
  * await migrateToLatest(database.db, { '2026-11-30-001-accounts': accountsMigration });
  */
 export async function migrateToLatest(db: Kysely<unknown>, migrations: Record<string, Migration>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  // Kysely looks for its bookkeeping tables in every schema unless told which one;
+  // on PostgreSQL name the connection's own, or a sibling schema's tables (another
+  // service or test on the same server) would be taken for ours.
+  const schema = engineOf(db) === 'postgres' ? await currentSchema(db) : undefined;
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error !== undefined) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
@@ -18,4 +27,9 @@ export async function migrateToLatest(db: Kysely<unknown>, migrations: Record<st
     throw new Error(`Migration ${failed} failed: ${reason}`, { cause: result.error });
   }
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+async function currentSchema(db: Kysely<unknown>): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return rows[0]?.schema ?? 'public';
 }

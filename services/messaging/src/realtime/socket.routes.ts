@@ -47,22 +47,22 @@ export async function registerSocketRoutes(app: SanctumApp, verifier: TokenVerif
     claimsOf.set(request, await verifier.verify(token));
   };
 
-  app.get(
-    '/v1/stream',
-    {
-      websocket: true,
-      onRequest: authenticate,
-      schema: {
-        tags: ['stream'],
-        security: [{ bearerAuth: [] }],
-        summary: 'WebSocket of one device: queued envelopes, a queue_empty marker, then new envelopes as they are stored',
-        description:
-          'Upgrade with `Authorization: Bearer <token>`, or (browsers) offer the subprotocols `sanctum.v1` and `sanctum.bearer.<token>`. ' +
-          `Frames and close codes (${Object.values(CLOSE_CODES).join(', ')}) are described in docs/messaging.md.`,
-        response: { 401: ErrorSchema, 503: ErrorSchema },
-      },
+  app.route({
+    method: 'GET',
+    url: '/v1/stream',
+    onRequest: authenticate,
+    schema: {
+      tags: ['stream'],
+      security: [{ bearerAuth: [] }],
+      summary: 'WebSocket of one device: queued envelopes, a queue_empty marker, then new envelopes as they are stored',
+      description:
+        'Upgrade with `Authorization: Bearer <token>`, or (browsers) offer the subprotocols `sanctum.v1` and `sanctum.bearer.<token>`. ' +
+        `Frames and close codes (${Object.values(CLOSE_CODES).join(', ')}) are described in docs/messaging.md.`,
+      response: { 401: ErrorSchema, 426: ErrorSchema, 503: ErrorSchema },
     },
-    async (socket, request) => {
+    // A plain GET (no upgrade) reaches `handler`, an upgrade reaches `wsHandler`. Declared this
+    // way rather than with `websocket: true`, which would hide the route from the OpenAPI document.
+    wsHandler: async (socket, request) => {
       const claims = claimsOf.get(request);
       if (claims === undefined) {
         socket.close(CLOSE_CODES.internalError, 'not authenticated');
@@ -70,5 +70,8 @@ export async function registerSocketRoutes(app: SanctumApp, verifier: TokenVerif
       }
       await gateway.attach(socket, claims);
     },
-  );
+    handler: async () => {
+      throw new AppError('MSG_UPGRADE_REQUIRED', 'This is a WebSocket endpoint: send an upgrade request', 426);
+    },
+  });
 }

@@ -37,7 +37,7 @@ export const ConversationSchema = Type.Object(
   {
     conversationId: Type.String(),
     kind: Type.Union([Type.Literal('direct'), Type.Literal('group')]),
-    metadata: Type.Union([Type.String(), Type.Null()]),
+    metadata: Type.Union([Type.Null(), Type.String()]),
     /** Bumped on every change of metadata or membership; the ETag is this number in quotes. */
     version: Type.Integer(),
     /** Sequence number of the last message sent (0 when none). */
@@ -59,7 +59,8 @@ export const ErrorSchema = Type.Object(
 );
 
 /** Opaque metadata (clients usually encrypt it), up to 16 KiB. */
-export const Metadata = Type.Union([Type.String({ maxLength: 16_384 }), Type.Null()]);
+// Null first: with query-string coercion on, Ajv would otherwise turn null into "".
+export const Metadata = Type.Union([Type.Null(), Type.String({ maxLength: 16_384 })]);
 
 /** base64url without padding. */
 export const Base64Url = Type.String({ pattern: '^[A-Za-z0-9_-]*$' });

@@ -96,7 +96,7 @@ export class FakeAuth {
   }
 
   private emit(type: AuthEventType, fields: Omit<AuthEvent, 'seq' | 'type' | 'occurredAt'>): void {
-    this.events.push({ seq: this.events.length + 1, type, occurredAt: Date.now(), ...fields });
+    this.events.push({ seq: this.events.length + 1, type, occurredAt: Date.now(), ...fields } as unknown as AuthEvent);
     const waiters = [...this.waiters];
     this.waiters.clear();
     for (const wake of waiters) wake();
