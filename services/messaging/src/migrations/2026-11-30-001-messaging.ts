@@ -58,7 +58,9 @@ export const messagingSchema: Migration = {
     await db.schema.createIndex('messages_by_time').on('messages').column('sent_at').execute();
     await db.schema
       .createTable('envelopes')
-      .addColumn('envelope_id', autoIncrementType(engine), (c) => c.primaryKey())
+      // AUTOINCREMENT on SQLite: a plain rowid is reused once the highest row is deleted (acked),
+      // and a reused id would hide behind a socket's or a poller's "after" cursor.
+      .addColumn('envelope_id', autoIncrementType(engine), (c) => (engine === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
       .addColumn('device_id', 'text', (c) => c.notNull())
       .addColumn('message_id', 'text', (c) => c.notNull())
       .addColumn('conversation_id', 'text', (c) => c.notNull())

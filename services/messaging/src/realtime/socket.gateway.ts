@@ -47,6 +47,11 @@ export class SocketGateway {
     return this.byDevice.size;
   }
 
+  /** Whether this instance holds an open socket for the device. */
+  isConnected(deviceId: string): boolean {
+    return this.byDevice.has(deviceId);
+  }
+
   /** Takes over a freshly upgraded socket. */
   async attach(socket: WebSocket, claims: AccessClaims): Promise<void> {
     const connection = new DeviceConnection(socket, claims, this.options.connection);
