@@ -19,15 +19,22 @@ export class QueueStore {
    */
   async append(trx: Kysely<MessagingTables>, envelopes: readonly NewEnvelope[]): Promise<void> {
     if (envelopes.length === 0) return;
-    await trx
-      .updateTable('devices')
-      .set((eb) => ({ queue_depth: eb('queue_depth', '+', 1) }))
-      .where(
-        'device_id',
-        'in',
-        envelopes.map((e) => e.device_id),
-      )
-      .execute();
+    // One UPDATE per distinct count; a send addresses each device once, so usually exactly one.
+    const perDevice = new Map<string, number>();
+    for (const e of envelopes) perDevice.set(e.device_id, (perDevice.get(e.device_id) ?? 0) + 1);
+    const byCount = new Map<number, string[]>();
+    for (const [deviceId, count] of perDevice) {
+      const group = byCount.get(count);
+      if (group === undefined) byCount.set(count, [deviceId]);
+      else group.push(deviceId);
+    }
+    for (const [count, deviceIds] of byCount) {
+      await trx
+        .updateTable('devices')
+        .set((eb) => ({ queue_depth: eb('queue_depth', '+', count) }))
+        .where('device_id', 'in', deviceIds)
+        .execute();
+    }
     for (let start = 0; start < envelopes.length; start += INSERT_CHUNK) {
       await trx.insertInto('envelopes').values(envelopes.slice(start, start + INSERT_CHUNK)).execute();
     }
