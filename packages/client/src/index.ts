@@ -3,3 +3,4 @@
 export { HttpClient } from './http/http-client.js';
 export type { HttpResponse, RequestOptions } from './http/http-client.js';
 export { SanctumApiError } from './http/api-error.js';
+export * from './messaging/index.js';

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return -- response bodies are untyped JSON */
 import { testEngines } from '@sanctum/kernel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeAuth } from './support/fake-auth.js';

@@ -36,12 +36,12 @@ async function startChild(dataDir: string, auth: FakeAuth): Promise<Child> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       const match = /Server listening at (http:\/\/[\d.:]+)/.exec(line);
       if (match?.[1] !== undefined) resolve(match[1]);
     });
-    child.once('exit', (code) => reject(new Error(`messaging exited during start-up (${code})`)));
+    child.once('exit', (code) => { reject(new Error(`messaging exited during start-up (${code})`)); });
   });
   await until(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok === true, 'readyz', 30_000);
   return { process: child, url, wsUrl: url.replace(/^http/, 'ws') };

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument -- response bodies are untyped JSON */
 import { testEngines } from '@sanctum/kernel/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -46,7 +47,7 @@ describe('device WebSocket', () => {
   it('refuses an upgrade without a valid token with 401, and a plain GET with 426', async () => {
     const refused = await new Promise<number>((resolve) => {
       const socket = new WebSocket(`${service.wsUrl}/v1/stream`);
-      socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      socket.on('unexpected-response', (_request, response) => { resolve(response.statusCode ?? 0); });
       socket.on('error', () => undefined);
     });
     expect(refused).toBe(401);
@@ -60,7 +61,7 @@ describe('device WebSocket', () => {
     const token = await device.token();
     const socket = new WebSocket(`${service.wsUrl}/v1/stream`, ['sanctum.v1', `sanctum.bearer.${token}`]);
     const hello = await new Promise<Record<string, unknown>>((resolve, reject) => {
-      socket.once('message', (data: Buffer) => resolve(JSON.parse(data.toString())));
+      socket.once('message', (data: Buffer) => { resolve(JSON.parse(data.toString())); });
       socket.once('error', reject);
     });
     expect(socket.protocol).toBe('sanctum.v1');
@@ -123,7 +124,7 @@ describe('device WebSocket', () => {
     const { device } = await recipient();
     const token = await device.token(1);
     const socket = new WebSocket(`${service.wsUrl}/v1/stream`, { headers: { authorization: `Bearer ${token}` } });
-    const code = await new Promise<number>((resolve) => socket.on('close', (c) => resolve(c)));
+    const code = await new Promise<number>((resolve) => socket.on('close', (c) => { resolve(c); }));
     expect(code).toBe(4401);
   });
 

@@ -54,7 +54,7 @@ export class FakeAuth {
   async close(): Promise<void> {
     for (const wake of this.waiters) wake();
     this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await new Promise<void>((resolve) => this.server.close(() => { resolve(); }));
   }
 
   /** A new account with `deviceCount` devices (account.created then device.added each). */

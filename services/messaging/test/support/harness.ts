@@ -103,7 +103,7 @@ export class TestStream {
     const socket = new WebSocket(`${wsUrl}/v1/stream`, { headers: { authorization: `Bearer ${token}` }, ...options });
     const stream = new TestStream(socket);
     await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
+      socket.once('open', () => { resolve(); });
       socket.once('error', reject);
     });
     return stream;
@@ -151,6 +151,7 @@ export async function call(
   token: string | undefined,
   body?: unknown,
   headers: Record<string, string> = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON answers loosely
 ): Promise<{ status: number; body: any; headers: Headers }> {
   const response = await fetch(`${url}${path}`, {
     method,
