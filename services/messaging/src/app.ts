@@ -18,6 +18,7 @@ import { ConversationStore } from './store/conversation.store.js';
 import { GroupCommitter } from './store/group-commit.js';
 import { MessageStore } from './store/message.store.js';
 import { QueueStore } from './store/queue.store.js';
+import { RawSql } from './store/raw-query.js';
 import { ReplicaStore } from './store/replica.store.js';
 import type { MessagingTables } from './store/tables.js';
 
@@ -88,10 +89,11 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
   installAuthentication(app, verifier);
 
   const { db, engine } = resources.database;
-  const queues = new QueueStore(db);
-  const messages = new MessageStore(db, engine);
+  const raw = new RawSql(engine);
+  const queues = new QueueStore(db, raw);
+  const messages = new MessageStore(db, raw);
   const replica = new ReplicaStore(db);
-  const conversationStore = new ConversationStore(db);
+  const conversationStore = new ConversationStore(db, raw);
   const metrics = new MessagingMetrics(app.metrics, () => queues.depthStats());
   const committer = new GroupCommitter(db, engine, config.GROUP_COMMIT_MAX, (size) => {
     metrics.commitBatch.observe(size);

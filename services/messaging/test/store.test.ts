@@ -7,6 +7,7 @@ import { migrations } from '../src/migrations/index.js';
 import { GroupCommitter } from '../src/store/group-commit.js';
 import { MessageStore } from '../src/store/message.store.js';
 import { QueueStore } from '../src/store/queue.store.js';
+import { RawSql } from '../src/store/raw-query.js';
 import type { NewEnvelope } from '../src/store/queue.store.js';
 import { ReplicaStore } from '../src/store/replica.store.js';
 import { isTransientConflict, isUniqueViolation } from '../src/store/store-errors.js';
@@ -42,7 +43,7 @@ describe.each(testEngines())('messaging stores on $name', (engine) => {
     await migrateToLatest(database.db as never, migrations);
     batches = [];
     committer = new GroupCommitter(database.db, database.engine, 64, (size) => batches.push(size));
-    queues = new QueueStore(database.db);
+    queues = new QueueStore(database.db, new RawSql(database.engine));
     replica = new ReplicaStore(database.db);
     await committer.run((trx) =>
       replica.applyBatch(trx, [event(1, 'account.created', { accountId: 'a' }), event(2, 'device.added', { accountId: 'a', deviceId: 'd1' })], 2),
@@ -91,7 +92,7 @@ describe.each(testEngines())('messaging stores on $name', (engine) => {
   it('sweeps envelopes and idempotency records past retention', async () => {
     const now = 100 * 86_400_000;
     await committer.run((trx) => queues.append(trx, [envelope('d1', 1, 1), envelope('d1', now - 1000, 2)]));
-    const messages = new MessageStore(database.db, database.engine);
+    const messages = new MessageStore(database.db, new RawSql(database.engine));
     await committer.run(async (trx) => {
       for (const [n, sentAt] of [[1, 1], [2, now - 1000]] as const) {
         await messages.insert(trx, {

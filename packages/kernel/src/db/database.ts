@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { cacheStatements } from './statement-cache.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -58,6 +59,7 @@ function openSqlite<DB>(file: string): Database<DB> {
   connection.pragma('synchronous = FULL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
+  cacheStatements(connection, 256);
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: connection }) });
   return {
     db,

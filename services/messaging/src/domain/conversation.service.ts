@@ -78,6 +78,12 @@ export class ConversationService {
     }
   }
 
+  /** The id of the direct conversation of two accounts, created on first use (the send path: one read when it exists). */
+  async directConversationId(self: string, peer: string): Promise<string> {
+    const existing = peer === self ? undefined : await this.options.conversations.directId(directKey(self, peer));
+    return existing ?? (await this.openDirect(self, peer)).record.conversation.conversation_id;
+  }
+
   /** A conversation the caller belongs to. */
   async get(caller: string, conversationId: string): Promise<ConversationRecord> {
     const record = await this.require(conversationId);

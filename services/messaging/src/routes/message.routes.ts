@@ -108,8 +108,8 @@ export function registerMessageRoutes(
       },
     },
     async (request, reply) => {
-      const { record } = await conversations.openDirect(request.auth.accountId, request.params.accountId);
-      const result = await sends.send({ conversationId: record.conversation.conversation_id, sender: request.auth, ...request.body });
+      const conversationId = await conversations.directConversationId(request.auth.accountId, request.params.accountId);
+      const result = await sends.send({ conversationId, sender: request.auth, ...request.body });
       return reply.status(201).send(answer(result));
     },
   );

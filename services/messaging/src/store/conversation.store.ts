@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { RawSql } from './raw-query.js';
 import type { ConversationRow, MemberRow, MessagingTables } from './tables.js';
 
 export type Role = MemberRow['role'];
@@ -10,7 +11,10 @@ export interface ConversationRecord {
 
 /** Conversations and their members. Writes take the transaction they run in; reads use the pool. */
 export class ConversationStore {
-  constructor(private readonly db: Kysely<MessagingTables>) {}
+  constructor(
+    private readonly db: Kysely<MessagingTables>,
+    private readonly raw: RawSql,
+  ) {}
 
   async insert(trx: Kysely<MessagingTables>, conversation: ConversationRow, members: readonly MemberRow[]): Promise<void> {
     await trx.insertInto('conversations').values(conversation).execute();
@@ -19,6 +23,12 @@ export class ConversationStore {
 
   async byDirectKey(db: Kysely<MessagingTables>, directKey: string): Promise<ConversationRow | undefined> {
     return db.selectFrom('conversations').selectAll().where('direct_key', '=', directKey).executeTakeFirst();
+  }
+
+  /** The send path's lookup: just the id of a direct conversation. */
+  async directId(directKey: string): Promise<string | undefined> {
+    const rows = await this.raw.rows<{ conversation_id: string }>(this.db, 'select conversation_id from conversations where direct_key = ?', [directKey]);
+    return rows[0]?.conversation_id;
   }
 
   async find(db: Kysely<MessagingTables>, conversationId: string): Promise<ConversationRecord | undefined> {

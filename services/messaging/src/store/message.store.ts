@@ -1,6 +1,7 @@
-import type { Engine } from '@sanctum/kernel';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
+import { placeholders } from './raw-query.js';
+import type { RawSql } from './raw-query.js';
 import type { DeviceRow, MessageRow, MessagingTables } from './tables.js';
 
 export type RecipientDevice = Pick<DeviceRow, 'device_id' | 'account_id' | 'removed_at' | 'queue_depth'>;
@@ -9,7 +10,7 @@ export type RecipientDevice = Pick<DeviceRow, 'device_id' | 'account_id' | 'remo
 export class MessageStore {
   constructor(
     private readonly db: Kysely<MessagingTables>,
-    private readonly engine: Engine,
+    private readonly raw: RawSql,
   ) {}
 
   /**
@@ -18,17 +19,16 @@ export class MessageStore {
    * Undefined when the conversation does not exist.
    */
   async nextSeq(trx: Kysely<MessagingTables>, conversationId: string): Promise<number | undefined> {
-    const row = await trx
-      .updateTable('conversations')
-      .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
-      .where('conversation_id', '=', conversationId)
-      .returning('last_seq')
-      .executeTakeFirst();
-    return row === undefined ? undefined : row.last_seq;
+    const rows = await this.raw.rows<{ last_seq: number }>(
+      trx,
+      'update conversations set last_seq = last_seq + 1 where conversation_id = ? returning last_seq',
+      [conversationId],
+    );
+    return rows[0]?.last_seq;
   }
 
   async memberAccounts(trx: Kysely<MessagingTables>, conversationId: string): Promise<string[]> {
-    const rows = await trx.selectFrom('members').select('account_id').where('conversation_id', '=', conversationId).execute();
+    const rows = await this.raw.rows<{ account_id: string }>(trx, 'select account_id from members where conversation_id = ?', [conversationId]);
     return rows.map((r) => r.account_id);
   }
 
@@ -40,16 +40,19 @@ export class MessageStore {
    */
   async devicesOf(trx: Kysely<MessagingTables>, accountIds: readonly string[]): Promise<RecipientDevice[]> {
     if (accountIds.length === 0) return [];
-    const query = trx
-      .selectFrom('devices')
-      .select(['device_id', 'account_id', 'removed_at', 'queue_depth'])
-      .where('account_id', 'in', [...accountIds])
-      .orderBy('device_id');
-    return this.engine === 'postgres' ? query.forUpdate().execute() : query.execute();
+    return this.raw.rows<RecipientDevice>(
+      trx,
+      `select device_id, account_id, removed_at, queue_depth from devices where account_id in (${placeholders(accountIds.length)}) order by device_id${this.raw.forUpdate}`,
+      accountIds,
+    );
   }
 
   async insert(trx: Kysely<MessagingTables>, message: MessageRow): Promise<void> {
-    await trx.insertInto('messages').values(message).execute();
+    await this.raw.run(
+      trx,
+      'insert into messages (message_id, conversation_id, seq, sender_account_id, sender_device_id, client_message_id, sent_at) values (?, ?, ?, ?, ?, ?, ?)',
+      [message.message_id, message.conversation_id, message.seq, message.sender_account_id, message.sender_device_id, message.client_message_id, message.sent_at],
+    );
   }
 
   async byClientId(senderDeviceId: string, clientMessageId: string): Promise<MessageRow | undefined> {

@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import type { Insertable, Kysely, Selectable } from 'kysely';
+import { placeholders } from './raw-query.js';
+import type { RawSql } from './raw-query.js';
 import type { EnvelopeRow, MessagingTables } from './tables.js';
 
 export type StoredEnvelope = Selectable<EnvelopeRow>;
@@ -7,10 +9,16 @@ export type NewEnvelope = Insertable<EnvelopeRow>;
 
 /** Rows per INSERT statement, far below either engine's bound-parameter limit. */
 const INSERT_CHUNK = 500;
+const ENVELOPE_COLUMNS = 'device_id, message_id, conversation_id, seq, sender_account_id, sender_device_id, client_message_id, sent_at, ciphertext';
+const ENVELOPE_ROW = `(${placeholders(9)})`;
+const SELECT_ENVELOPES = `select envelope_id, ${ENVELOPE_COLUMNS} from envelopes where device_id = ? and envelope_id > ? order by envelope_id limit ?`;
 
 /** The per-device envelope queues: append, read in order, acknowledge, expire. */
 export class QueueStore {
-  constructor(private readonly db: Kysely<MessagingTables>) {}
+  constructor(
+    private readonly db: Kysely<MessagingTables>,
+    private readonly raw: RawSql,
+  ) {}
 
   /**
    * Appends envelopes and counts them into each device's queue depth. The
@@ -29,27 +37,21 @@ export class QueueStore {
       else group.push(deviceId);
     }
     for (const [count, deviceIds] of byCount) {
-      await trx
-        .updateTable('devices')
-        .set((eb) => ({ queue_depth: eb('queue_depth', '+', count) }))
-        .where('device_id', 'in', deviceIds)
-        .execute();
+      await this.raw.run(trx, `update devices set queue_depth = queue_depth + ? where device_id in (${placeholders(deviceIds.length)})`, [count, ...deviceIds]);
     }
     for (let start = 0; start < envelopes.length; start += INSERT_CHUNK) {
-      await trx.insertInto('envelopes').values(envelopes.slice(start, start + INSERT_CHUNK)).execute();
+      const chunk = envelopes.slice(start, start + INSERT_CHUNK);
+      const values: unknown[] = [];
+      for (const e of chunk) {
+        values.push(e.device_id, e.message_id, e.conversation_id, e.seq, e.sender_account_id, e.sender_device_id, e.client_message_id, e.sent_at, e.ciphertext);
+      }
+      await this.raw.run(trx, `insert into envelopes (${ENVELOPE_COLUMNS}) values ${Array(chunk.length).fill(ENVELOPE_ROW).join(', ')}`, values);
     }
   }
 
   /** A device's envelopes with ids above `after`, in id (= commit) order. */
   async listAfter(deviceId: string, after: number, limit: number): Promise<StoredEnvelope[]> {
-    return this.db
-      .selectFrom('envelopes')
-      .selectAll()
-      .where('device_id', '=', deviceId)
-      .where('envelope_id', '>', after)
-      .orderBy('envelope_id')
-      .limit(limit)
-      .execute();
+    return this.raw.rows<StoredEnvelope>(this.db, SELECT_ENVELOPES, [deviceId, after, limit]);
   }
 
   /**
@@ -58,12 +60,11 @@ export class QueueStore {
    */
   async ack(trx: Kysely<MessagingTables>, deviceId: string, envelopeIds: readonly number[]): Promise<number[]> {
     if (envelopeIds.length === 0) return [];
-    const deleted = await trx
-      .deleteFrom('envelopes')
-      .where('device_id', '=', deviceId)
-      .where('envelope_id', 'in', [...envelopeIds])
-      .returning('sent_at')
-      .execute();
+    const deleted = await this.raw.rows<{ sent_at: number }>(
+      trx,
+      `delete from envelopes where device_id = ? and envelope_id in (${placeholders(envelopeIds.length)}) returning sent_at`,
+      [deviceId, ...envelopeIds],
+    );
     if (deleted.length > 0) await this.decrementDepth(trx, deviceId, deleted.length);
     return deleted.map((row) => row.sent_at);
   }
@@ -93,11 +94,7 @@ export class QueueStore {
   }
 
   private async decrementDepth(trx: Kysely<MessagingTables>, deviceId: string, count: number): Promise<void> {
-    await trx
-      .updateTable('devices')
-      .set((eb) => ({ queue_depth: eb('queue_depth', '-', count) }))
-      .where('device_id', '=', deviceId)
-      .execute();
+    await this.raw.run(trx, 'update devices set queue_depth = queue_depth - ? where device_id = ?', [count, deviceId]);
   }
 
   async depthOf(deviceId: string): Promise<number> {

@@ -1,0 +1,243 @@
+/* global Buffer, fetch, setInterval, clearInterval */
+// Messaging benchmark, all parts in one run against the compiled service (dist/):
+//   1. authenticated 1 KiB sends/s committed before the 2xx vs a bare Fastify POST route (target >= 20%)
+//   2. 64 KiB sends/s vs bare SQLite inserts of 64 KiB blobs, WAL + synchronous=FULL (target >= 70%)
+//   3. send-to-delivery latency over WebSocket at 1,000 sends/s, open loop (target p99 <= 20 ms)
+//   4. RSS of the Messaging process over a soak at 500 sends/s with acking recipients (target: within 5%)
+// Usage: npm run bench -w services/messaging [-- --seconds=10 --soak-minutes=10]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import SQLite from 'better-sqlite3';
+import WebSocket from 'ws';
+import { startBenchAuth } from './bench-auth.mjs';
+import { closedLoop, openLoop, summarize } from './load.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
+const SECONDS = Number(args.seconds ?? 10);
+const SOAK_MINUTES = Number(args['soak-minutes'] ?? 10);
+const CONCURRENCY = Number(args.concurrency ?? 32);
+const INTERNAL_TOKEN = 'bench-internal-token-0123456789abcdef0123';
+const log = (...parts) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...parts);
+
+function startProcess(script, env) {
+  const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const match = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code})`)));
+  });
+  return { child, url };
+}
+
+async function stop(child) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function rssBytes(pid) {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : NaN;
+}
+
+const ciphertext = (bytes) => Buffer.alloc(bytes, 0x5a).toString('base64url');
+
+async function waitUntil(check, what, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Devices connected over WebSocket that ack every envelope and record delivery latency. */
+async function connectRecipients(wsUrl, devices, onEnvelope) {
+  return Promise.all(
+    devices.map(
+      (device) =>
+        new Promise((resolve, reject) => {
+          const socket = new WebSocket(`${wsUrl}/v1/stream`, { headers: { authorization: `Bearer ${device.token}` } });
+          socket.on('message', (data) => {
+            const frame = JSON.parse(data.toString());
+            if (frame.type === 'queue_empty') resolve(socket);
+            if (frame.type === 'envelope') {
+              onEnvelope(frame.envelope);
+              socket.send(`{"type":"ack","ids":[${frame.envelope.id}]}`);
+            }
+          });
+          socket.once('error', reject);
+        }),
+    ),
+  );
+}
+
+const results = { date: new Date().toISOString(), node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`, seconds: SECONDS, concurrency: CONCURRENCY };
+const dataDir = mkdtempSync(join(tmpdir(), 'sanctum-msg-bench-'));
+const auth = await startBenchAuth(INTERNAL_TOKEN);
+const children = [];
+try {
+  // --- the baseline: bare Fastify -------------------------------------------------------------
+  const bare = startProcess(join(here, 'bare-fastify.mjs'), {});
+  children.push(bare.child);
+  const bareUrl = await bare.url;
+  const body1k = JSON.stringify({ clientMessageId: 'x'.repeat(36), envelopes: [{ deviceId: 'd'.repeat(36), ciphertext: ciphertext(1024) }] });
+  log('bare Fastify POST, 1 KiB body');
+  results.bareFastify1k = await closedLoop({
+    origin: bareUrl,
+    concurrency: CONCURRENCY,
+    seconds: SECONDS,
+    makeRequest: () => ({ path: '/bare', method: 'POST', headers: { 'content-type': 'application/json' }, body: body1k }),
+  });
+  await stop(bare.child);
+
+  // --- the Messaging service --------------------------------------------------------------------
+  const messaging = startProcess(join(here, '..', 'dist', 'main.js'), {
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATA_DIR: dataDir,
+    AUTH_URL: auth.url,
+    SANCTUM_INTERNAL_TOKEN: INTERNAL_TOKEN,
+    LOG_LEVEL: 'info',
+    RATE_LIMIT_MAX: '1000000000',
+    SEND_RATE_MAX: '1000000000',
+    QUEUE_MAX_DEPTH: '1000000000',
+  });
+  children.push(messaging.child);
+  const url = await messaging.url;
+  const wsUrl = url.replace('http', 'ws');
+  await waitUntil(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok === true, 'messaging ready');
+
+  // Senders and recipients: one device each, direct conversations sender i -> recipient i.
+  const pairs = 16;
+  const senders = await Promise.all(Array.from({ length: pairs }, () => auth.account(1)));
+  const recipients = await Promise.all(Array.from({ length: pairs }, () => auth.account(1)));
+  const liveRecipients = await Promise.all(Array.from({ length: pairs }, () => auth.account(1)));
+  await waitUntil(async () => {
+    const probe = await fetch(`${url}/v1/direct/${liveRecipients.at(-1).accountId}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${senders.at(-1).devices[0].token}` },
+    });
+    return probe.ok;
+  }, 'replica caught up');
+
+  let counter = 0;
+  const sendRequest = (targets, bytes, clientMessageId) => {
+    const i = counter++ % pairs;
+    const sender = senders[i].devices[0];
+    const target = targets[i];
+    return {
+      path: `/v1/direct/${target.accountId}/messages`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${sender.token}` },
+      // Concatenated, not JSON.stringify'd: the generator shares the CPU with the service.
+      body: `{"clientMessageId":"${clientMessageId ?? `b-${counter}`}","envelopes":[{"deviceId":"${target.devices[0].deviceId}","ciphertext":"${bytes}"}]}`,
+    };
+  };
+  const c1k = ciphertext(1024);
+  const c64k = ciphertext(64 * 1024);
+  // Warm up (JIT, caches, first direct conversations).
+  await closedLoop({ origin: url, concurrency: CONCURRENCY, seconds: 2, makeRequest: () => sendRequest(recipients, c1k) });
+
+  log('Messaging sends, 1 KiB, committed before the 2xx');
+  results.send1k = await closedLoop({ origin: url, concurrency: CONCURRENCY, seconds: SECONDS, makeRequest: () => sendRequest(recipients, c1k) });
+  results.send1kVsBare = results.send1k.rate / results.bareFastify1k.rate;
+
+  log('Messaging sends, 64 KiB');
+  results.send64k = await closedLoop({ origin: url, concurrency: CONCURRENCY, seconds: SECONDS, makeRequest: () => sendRequest(recipients, c64k) });
+
+  log('bare SQLite inserts of 64 KiB blobs (WAL, synchronous=FULL, one commit each)');
+  {
+    const db = new SQLite(join(dataDir, 'bare.sqlite'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec('create table blobs (id integer primary key autoincrement, device_id text not null, body blob not null)');
+    const insert = db.prepare('insert into blobs (device_id, body) values (?, ?)');
+    const blob = Buffer.alloc(64 * 1024, 0x5a);
+    let n = 0;
+    const started = performance.now();
+    while (performance.now() - started < SECONDS * 1000) {
+      insert.run('device', blob);
+      n++;
+    }
+    results.bareSqlite64k = { inserts: n, rate: n / ((performance.now() - started) / 1000) };
+    db.close();
+  }
+  results.send64kVsSqlite = results.send64k.rate / results.bareSqlite64k.rate;
+
+  // --- latency at 1,000 sends/s over WebSocket ------------------------------------------------
+  const latencies = [];
+  let measuring = true;
+  const sockets = await connectRecipients(wsUrl, liveRecipients.map((r) => r.devices[0]), (envelope) => {
+    const sentAt = Number(envelope.clientMessageId.split(':')[1]);
+    if (measuring && Number.isFinite(sentAt)) latencies.push(performance.timeOrigin + performance.now() - sentAt);
+  });
+  log('send-to-delivery latency at 1,000 sends/s');
+  // The id carries the intended send time (epoch ms, fractional), so latency includes any queueing in the generator.
+  const latencyRun = await openLoop({
+    origin: url,
+    rate: 1000,
+    seconds: SECONDS,
+    makeRequest: (intended, i) => sendRequest(liveRecipients, c1k, `lat-${i}:${performance.timeOrigin + intended}`),
+  });
+  await waitUntil(() => latencies.length >= latencyRun.ok, 'all latency envelopes delivered', 30_000).catch(() => undefined);
+  results.latency1000 = { ...latencyRun, deliveryMs: summarize(latencies) };
+
+  // --- soak: memory at 500 sends/s ----------------------------------------------------------------
+  log(`soak: 500 sends/s for ${SOAK_MINUTES} min with acking recipients`);
+  measuring = false;
+  const samples = [];
+  const sampler = setInterval(() => samples.push({ t: performance.now(), rss: rssBytes(messaging.child.pid) }), 5000);
+  const soakStart = performance.now();
+  const soak = await openLoop({
+    origin: url,
+    rate: 500,
+    seconds: SOAK_MINUTES * 60,
+    makeRequest: (intended, i) => sendRequest(liveRecipients, c1k, `soak-${i}:${performance.timeOrigin + intended}`),
+  });
+  clearInterval(sampler);
+  // Settled start: the median of the samples in the second tenth of the run (after warm-up); end: the last tenth.
+  const duration = performance.now() - soakStart;
+  const window = (from, to) => summarize(samples.filter((s) => s.t - soakStart >= from * duration && s.t - soakStart <= to * duration).map((s) => s.rss)).p50;
+  const startRss = window(0.1, 0.2);
+  const endRss = window(0.9, 1);
+  results.soak500 = {
+    ...soak,
+    minutes: SOAK_MINUTES,
+    rssStartMiB: Math.round(startRss / 1048576),
+    rssEndMiB: Math.round(endRss / 1048576),
+    rssPeakMiB: Math.round(Math.max(...samples.map((s) => s.rss)) / 1048576),
+    growthPercent: Math.round(((endRss - startRss) / startRss) * 1000) / 10,
+  };
+  for (const socket of sockets) socket.close();
+  const metrics = await fetch(`${url}/metrics`).then((r) => r.text());
+  results.commitBatchSizeMean = (() => {
+    const sum = Number(/messaging_commit_batch_size_sum\{[^}]*\} ([\d.e+]+)/.exec(metrics)?.[1]);
+    const count = Number(/messaging_commit_batch_size_count\{[^}]*\} ([\d.e+]+)/.exec(metrics)?.[1]);
+    return Math.round((sum / count) * 10) / 10;
+  })();
+} finally {
+  for (const child of children) await stop(child);
+  await auth.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+const pct = (x) => `${Math.round(x * 1000) / 10}%`;
+console.log(JSON.stringify(results, null, 2));
+console.log(`
+| measure | result | target |
+|---|---|---|
+| 1 KiB sends/s (committed before 2xx) | ${Math.round(results.send1k.rate)} vs bare Fastify ${Math.round(results.bareFastify1k.rate)} = ${pct(results.send1kVsBare)} | >= 20% |
+| 64 KiB sends/s | ${Math.round(results.send64k.rate)} vs bare SQLite 64 KiB inserts ${Math.round(results.bareSqlite64k.rate)} = ${pct(results.send64kVsSqlite)} | >= 70% |
+| send-to-delivery latency at 1,000/s | p50 ${results.latency1000.deliveryMs.p50} ms, p95 ${results.latency1000.deliveryMs.p95} ms, p99 ${results.latency1000.deliveryMs.p99} ms (${results.latency1000.ok}/${results.latency1000.scheduled} ok, generator ${results.latency1000.valid ? 'kept' : 'MISSED'} its schedule) | p99 <= 20 ms |
+| RSS over ${results.soak500.minutes} min at 500 sends/s | ${results.soak500.rssStartMiB} MiB -> ${results.soak500.rssEndMiB} MiB (${results.soak500.growthPercent}%), peak ${results.soak500.rssPeakMiB} MiB, ${results.soak500.ok}/${results.soak500.scheduled} ok | within 5% |
+`);
