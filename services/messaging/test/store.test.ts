@@ -2,6 +2,7 @@ import { migrateToLatest } from '@sanctum/kernel';
 import type { AuthEvent, Database } from '@sanctum/kernel';
 import { testEngines } from '@sanctum/kernel/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { timeOrderedId } from '../src/domain/ids.js';
 import { RetentionSweeper } from '../src/domain/retention.sweeper.js';
 import { migrations } from '../src/migrations/index.js';
 import { GroupCommitter } from '../src/store/group-commit.js';
@@ -96,7 +97,7 @@ describe.each(testEngines())('messaging stores on $name', (engine) => {
     await committer.run(async (trx) => {
       for (const [n, sentAt] of [[1, 1], [2, now - 1000]] as const) {
         await messages.insert(trx, {
-          message_id: `m-${n}`,
+          message_id: timeOrderedId(sentAt),
           conversation_id: 'c',
           seq: n,
           sender_account_id: 'sa',

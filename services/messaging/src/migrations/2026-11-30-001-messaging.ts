@@ -55,7 +55,7 @@ export const messagingSchema: Migration = {
       .addUniqueConstraint('messages_client_id', ['sender_device_id', 'client_message_id'])
       .addUniqueConstraint('messages_seq', ['conversation_id', 'seq'])
       .execute();
-    await db.schema.createIndex('messages_by_time').on('messages').column('sent_at').execute();
+    // No index on sent_at: message ids are UUIDv7, time-ordered, so retention deletes by id range.
     await db.schema
       .createTable('envelopes')
       // AUTOINCREMENT on SQLite: a plain rowid is reused once the highest row is deleted (acked),

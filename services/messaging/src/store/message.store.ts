@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
+import { timeOrderedIdFloor } from '../domain/ids.js';
 import { placeholders } from './raw-query.js';
 import type { RawSql } from './raw-query.js';
 import type { DeviceRow, MessageRow, MessagingTables } from './tables.js';
@@ -64,11 +65,16 @@ export class MessageStore {
       .executeTakeFirst();
   }
 
-  /** Deletes idempotency records older than `cutoff`; returns how many. */
+  /**
+   * Deletes idempotency records older than `cutoff`; returns how many. Message
+   * ids are UUIDv7, whose text sorts by creation time, so the primary key finds
+   * them without an index on sent_at.
+   */
   async deleteOlderThan(trx: Kysely<MessagingTables>, cutoff: number, limit: number): Promise<number> {
+    const bound = timeOrderedIdFloor(cutoff);
     const result = await trx
       .deleteFrom('messages')
-      .where('message_id', 'in', (eb) => eb.selectFrom('messages').select('message_id').where('sent_at', '<', cutoff).limit(limit))
+      .where('message_id', 'in', (eb) => eb.selectFrom('messages').select('message_id').where('message_id', '<', bound).orderBy('message_id').limit(limit))
       .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
