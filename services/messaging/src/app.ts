@@ -125,6 +125,7 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
     queueMaxDepth: config.QUEUE_MAX_DEPTH,
     clock,
     onStored: (deviceIds) => {
+      metrics.envelopesStored.inc(deviceIds.length);
       gateway.stored(deviceIds);
     },
   });
