@@ -92,8 +92,10 @@ export class MessageStream {
     return this.currentState;
   }
 
+  /** Connects (and keeps reconnecting) until `stop`. Throws when there is no WebSocket implementation. */
   start(): void {
     if (this.currentState !== 'stopped') return;
+    this.webSocket();
     this.attempt = 0;
     void this.connect();
   }
@@ -126,8 +128,7 @@ export class MessageStream {
       return;
     }
     if (this.currentState === 'stopped') return;
-    const Ctor = this.options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (Ctor === undefined) throw new Error('No WebSocket implementation: pass `WebSocket` from the ws package (Node 20)');
+    const Ctor = this.webSocket();
     const url = new URL('/v1/stream', this.options.url);
     url.protocol = url.protocol === 'https:' || url.protocol === 'wss:' ? 'wss:' : 'ws:';
     // The token travels as a subprotocol: browsers cannot set an Authorization header on a WebSocket.
@@ -141,6 +142,12 @@ export class MessageStream {
       this.onClose(socket, event.code, event.reason);
     };
     socket.onerror = () => undefined; // onclose follows and decides
+  }
+
+  private webSocket(): WebSocketConstructor {
+    const Ctor = this.options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (Ctor === undefined) throw new Error('No WebSocket implementation: pass `WebSocket` from the ws package (Node 20)');
+    return Ctor;
   }
 
   private onFrame(socket: WebSocketLike, data: unknown): void {
