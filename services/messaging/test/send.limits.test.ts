@@ -16,7 +16,7 @@ describe('send limits', () => {
   beforeAll(async () => {
     auth = await FakeAuth.start();
     service = await startMessaging(engine!, auth, {
-      env: { QUEUE_MAX_DEPTH: '3', SEND_RATE_MAX: '8', SEND_RATE_WINDOW_MS: '60000', MAX_CIPHERTEXT_BYTES: '1024' },
+      env: { QUEUE_MAX_DEPTH: '3', SEND_RATE_MAX: '12', SEND_RATE_WINDOW_MS: '60000', MAX_CIPHERTEXT_BYTES: '1024' },
     });
     alice = auth.createAccount(2);
     bob = auth.createAccount(1);
@@ -46,7 +46,14 @@ describe('send limits', () => {
       envelopes: envelopes().map((e) => ({ ...e, ciphertext: 'not base64!' })),
     });
     expect(notBase64.status).toBe(400);
-    expect(notBase64.body.error.code).toBe('REQ_VALIDATION_FAILED');
+    expect(notBase64.body.error.code).toBe('MSG_INVALID_CIPHERTEXT');
+    for (const bad of ['AAAAA', 'AA==', 'AA.A']) {
+      const response = await call(service.url, 'POST', `/v1/direct/${bob.accountId}/messages`, token, {
+        clientMessageId: `bad-${bad}`,
+        envelopes: envelopes().map((e) => ({ ...e, ciphertext: bad })),
+      });
+      expect(response.body.error?.code, bad).toBe('MSG_INVALID_CIPHERTEXT');
+    }
   });
 
   it('refuses to grow a device queue past its depth limit', async () => {
@@ -77,7 +84,7 @@ describe('send limits', () => {
   it('limits sends per device with 429 and Retry-After', async () => {
     const token = await bob.devices[0]!.token();
     let limited: { status: number; body: { error: { code: string } }; headers: Headers } | undefined;
-    for (let i = 0; i < 12 && limited === undefined; i++) {
+    for (let i = 0; i < 16 && limited === undefined; i++) {
       const response = await call(service.url, 'POST', `/v1/direct/${alice.accountId}/messages`, token, { clientMessageId: `r${i}`, envelopes: [] });
       if (response.status === 429) limited = response;
     }

@@ -80,7 +80,15 @@ export class SendService {
           limit: this.options.maxCiphertextBytes,
         });
       }
-      return Buffer.from(envelope.ciphertext, 'base64url');
+      const decoded = Buffer.from(envelope.ciphertext, 'base64url');
+      // Node's decoder skips characters outside the alphabet and stops at '=', so a
+      // shorter result than the length promises means the text was not base64url.
+      if (envelope.ciphertext.length % 4 === 1 || decoded.length !== bytes) {
+        throw new AppError('MSG_INVALID_CIPHERTEXT', `The ciphertext for device ${envelope.deviceId} is not base64url (without padding)`, 400, {
+          deviceId: envelope.deviceId,
+        });
+      }
+      return decoded;
     });
   }
 
