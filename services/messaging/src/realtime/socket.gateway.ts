@@ -1,3 +1,4 @@
+import { InProcessBus } from '@sanctum/kernel';
 import type { AccessClaims, NotificationBus, RevocationList } from '@sanctum/kernel';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from '@fastify/websocket';
@@ -37,7 +38,11 @@ export class SocketGateway {
   private readonly subscriptions = new Map<string, Promise<() => Promise<void>>>();
   private readonly heartbeat: NodeJS.Timeout;
 
+  /** False on the embedded default (in-process bus): every socket is here, so there is nobody to wake elsewhere. */
+  private readonly crossInstance: boolean;
+
   constructor(private readonly options: SocketGatewayOptions) {
+    this.crossInstance = !(options.bus instanceof InProcessBus);
     this.heartbeat = setInterval(() => {
       for (const connection of this.byDevice.values()) connection.heartbeat();
     }, options.connection.heartbeatMs).unref();
@@ -79,6 +84,7 @@ export class SocketGateway {
   stored(deviceIds: readonly string[]): void {
     for (const deviceId of deviceIds) {
       this.byDevice.get(deviceId)?.wake();
+      if (!this.crossInstance) continue;
       const signal: DeviceSignal = { type: 'wake', from: this.options.instanceId };
       this.options.bus.publish(deviceChannel(deviceId), signal).catch((error: unknown) => {
         // Only a wake-up: the envelope is stored and reaches the device on its next read or reconnect.
