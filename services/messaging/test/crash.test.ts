@@ -167,5 +167,5 @@ describe('crash safety (real process, SIGKILL)', () => {
       }, 'queue drained');
       await again.close();
     }
-  });
+  }, 180_000);
 });
