@@ -30,3 +30,4 @@ export type { SessionOptions } from './auth/session.js';
 export { DeviceIdentity, generateRecoverySecret } from './auth/device-identity.js';
 export { authMessages } from './auth/auth-messages.js';
 export type { AccountInfo, Challenge, DeviceInfo, LinkInfo, LinkRequest, SessionInfo, TokenSet } from './auth/auth-types.js';
+export * from './messaging/index.js';

@@ -10,6 +10,8 @@ export type { ErrorBody } from './errors/app-error.js';
 export { installErrorHandler } from './errors/error-handler.js';
 
 export { createServer } from './http/server.factory.js';
+// Carries the `app.metrics` declaration into the built typings of every service.
+export type {} from './http/metrics.plugin.js';
 export type { SanctumApp, ServerOptions } from './http/server.factory.js';
 export type { ReadyCheck } from './http/health.routes.js';
 export { runService } from './http/service-runner.js';

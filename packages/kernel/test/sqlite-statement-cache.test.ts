@@ -13,6 +13,13 @@ describe('withStatementCache', () => {
     cached.prepare('select 3 as three'); // evicts the oldest
     expect(cached.prepare('select 1 as one')).not.toBe(first);
 
+    // A hit makes a statement the most recently used: the other one goes first.
+    const one = cached.prepare('select 1 as one');
+    cached.prepare('select 3 as three');
+    cached.prepare('select 1 as one'); // touch
+    cached.prepare('select 4 as four'); // evicts `select 3`, not the touched one
+    expect(cached.prepare('select 1 as one')).toBe(one);
+
     const db = new Kysely<{ t: { a: number; b?: number } }>({ dialect: new SqliteDialect({ database: cached }) });
     await sql`create table t (a integer)`.execute(db);
     await db.insertInto('t').values({ a: 1 }).execute();

@@ -1,8 +1,25 @@
-import { RevocationList, TokenVerifier, createServer, installAuthentication, openServiceResources } from '@sanctum/kernel';
+import { randomUUID } from 'node:crypto';
+import { AuthEventsFollower, RevocationList, TokenVerifier, createServer, installAuthentication, openServiceResources } from '@sanctum/kernel';
 import type { Database, NotificationBus, SanctumApp } from '@sanctum/kernel';
 import type { JWTVerifyGetKey } from 'jose';
 import type { MessagingConfig } from './config.js';
+import { ConversationService } from './domain/conversation.service.js';
+import { QueueService } from './domain/queue.service.js';
+import { RetentionSweeper } from './domain/retention.sweeper.js';
+import { SendService } from './domain/send.service.js';
+import { MessagingMetrics } from './metrics/messaging.metrics.js';
 import { migrations } from './migrations/index.js';
+import { SocketGateway } from './realtime/socket.gateway.js';
+import { registerSocketRoutes } from './realtime/socket.routes.js';
+import { registerConversationRoutes } from './routes/conversation.routes.js';
+import { registerMessageRoutes } from './routes/message.routes.js';
+import { registerQueueRoutes } from './routes/queue.routes.js';
+import { ConversationStore } from './store/conversation.store.js';
+import { GroupCommitter } from './store/group-commit.js';
+import { MessageStore } from './store/message.store.js';
+import { QueueStore } from './store/queue.store.js';
+import { RawSql } from './store/raw-query.js';
+import { ReplicaStore } from './store/replica.store.js';
 import type { MessagingTables } from './store/tables.js';
 
 export interface MessagingDeps {
@@ -13,14 +30,39 @@ export interface MessagingDeps {
   bus?: NotificationBus;
   /** Verify tokens against these keys instead of Auth's JWKS (tests). */
   keySet?: JWTVerifyGetKey;
+  /** Follow Auth's event feed (default true); tests without an Auth stand-in turn it off. */
+  followAuthEvents?: boolean;
+  /** Run the retention sweeper on its interval (default true). */
+  runSweeper?: boolean;
+  /** Milliseconds since the epoch (tests pass a fixed clock). */
+  clock?: () => number;
+}
+
+/** What tests and the benchmark reach into: the background parts of the running service. */
+export interface MessagingRuntime {
+  readonly follower: AuthEventsFollower;
+  readonly sweeper: RetentionSweeper;
+  readonly gateway: SocketGateway;
+  readonly committer: GroupCommitter;
+  readonly queues: QueueStore;
+  readonly messages: MessageStore;
+  readonly replica: ReplicaStore;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    messaging: MessagingRuntime;
+  }
 }
 
 /** Longest access-token lifetime Auth may issue; bounds how long a revocation is remembered. */
 const MAX_TOKEN_TTL_S = 3600;
+const DAY_MS = 86_400_000;
 
 /** Builds the Messaging service without listening (tests call `app.inject`). */
 export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
   const { config } = deps;
+  const clock = deps.clock ?? Date.now;
   const resources = await openServiceResources<MessagingTables>({
     config,
     name: 'messaging',
@@ -45,6 +87,84 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
     revocations,
   });
   installAuthentication(app, verifier);
-  app.addHook('onClose', () => resources.close());
+
+  const { db, engine } = resources.database;
+  const raw = new RawSql(engine);
+  const queues = new QueueStore(db, raw);
+  const messages = new MessageStore(db, raw);
+  const replica = new ReplicaStore(db);
+  const conversationStore = new ConversationStore(db, raw);
+  const metrics = new MessagingMetrics(app.metrics, () => queues.depthStats());
+  const committer = new GroupCommitter(db, engine, config.GROUP_COMMIT_MAX, (size) => {
+    metrics.commitBatch.observe(size);
+  });
+  const queueService = new QueueService(queues, committer, metrics, clock);
+  const gateway = new SocketGateway({
+    bus: resources.bus,
+    instanceId: randomUUID(),
+    metrics,
+    revocations,
+    logger: app.log,
+    connection: {
+      queues,
+      queueService,
+      metrics,
+      window: config.WS_WINDOW,
+      maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+      heartbeatMs: config.WS_HEARTBEAT_MS,
+      clock,
+      logger: app.log,
+    },
+  });
+  const conversations = new ConversationService({ db, committer, conversations: conversationStore, replica, groupMaxMembers: config.GROUP_MAX_MEMBERS, clock });
+  const sends = new SendService({
+    committer,
+    messages,
+    queues,
+    maxCiphertextBytes: config.MAX_CIPHERTEXT_BYTES,
+    queueMaxDepth: config.QUEUE_MAX_DEPTH,
+    clock,
+    onStored: (deviceIds) => {
+      metrics.envelopesStored.inc(deviceIds.length);
+      gateway.stored(deviceIds);
+    },
+  });
+  const follower = new AuthEventsFollower({
+    authUrl: config.AUTH_URL,
+    internalToken: config.SANCTUM_INTERNAL_TOKEN,
+    loadCursor: () => replica.loadCursor(),
+    applyBatch: async (events, cursor) => {
+      const effects = await committer.run((trx) => replica.applyBatch(trx, events, cursor));
+      gateway.revoke(effects, Math.floor(clock() / 1000));
+    },
+    revocations,
+    logger: app.log,
+  });
+  const sweeper = new RetentionSweeper({
+    committer,
+    queues,
+    messages,
+    retentionMs: config.RETENTION_DAYS * DAY_MS,
+    intervalMs: config.SWEEP_INTERVAL_MS,
+    clock,
+    logger: app.log,
+  });
+  app.decorate('messaging', { follower, sweeper, gateway, committer, queues, messages, replica });
+
+  await registerSocketRoutes(app, verifier, gateway);
+  registerConversationRoutes(app, conversations);
+  registerMessageRoutes(app, sends, conversations, metrics, { max: config.SEND_RATE_MAX, windowMs: config.SEND_RATE_WINDOW_MS });
+  registerQueueRoutes(app, queueService);
+
+  if (deps.followAuthEvents !== false) follower.start();
+  if (deps.runSweeper !== false) sweeper.start();
+  app.addHook('onClose', async () => {
+    // Stop producing work, let every accepted write commit, then close the database.
+    await follower.stop();
+    await sweeper.stop();
+    await gateway.close();
+    await committer.drain();
+    await resources.close();
+  });
   return app;
 }

@@ -2,10 +2,35 @@ import { loadConfig, serviceConfigProperties, tokenVerificationConfigProperties 
 import Type from 'typebox';
 import type { Static } from 'typebox';
 
-/** Every setting of the Messaging service, read once at start (see docs/configuration.md). */
+/** 64 KiB of ciphertext plus 1 KiB of protocol overhead, measured on the decoded bytes. */
+export const DEFAULT_MAX_CIPHERTEXT_BYTES = 65 * 1024;
+
+/** Every setting of the Messaging service, read once at start (see docs/messaging.md). */
 export const MessagingConfigSchema = Type.Object({
   ...serviceConfigProperties(4003),
   ...tokenVerificationConfigProperties(),
+  // A group send carries one ciphertext per recipient device, so the body limit is far above one ciphertext.
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 8 * 1024 * 1024 }),
+  /** Largest ciphertext for one device, in decoded bytes; larger → 413 MSG_PAYLOAD_TOO_LARGE. */
+  MAX_CIPHERTEXT_BYTES: Type.Integer({ minimum: 16, default: DEFAULT_MAX_CIPHERTEXT_BYTES }),
+  /** Most members a group conversation may have. */
+  GROUP_MAX_MEMBERS: Type.Integer({ minimum: 2, maximum: 10_000, default: 100 }),
+  /** Never-acknowledged envelopes (and idempotency records) older than this are deleted. */
+  RETENTION_DAYS: Type.Number({ exclusiveMinimum: 0, default: 30 }),
+  SWEEP_INTERVAL_MS: Type.Integer({ minimum: 100, default: 60_000 }),
+  /** Most envelopes waiting for one device; a send that would exceed it → 429 MSG_RECIPIENT_QUEUE_FULL. */
+  QUEUE_MAX_DEPTH: Type.Integer({ minimum: 1, default: 10_000 }),
+  /** Sends per device per window (token bucket, shared through Redis when configured). */
+  SEND_RATE_MAX: Type.Integer({ minimum: 1, default: 300 }),
+  SEND_RATE_WINDOW_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  /** Envelopes pushed on one socket and not yet acknowledged, at most. */
+  WS_WINDOW: Type.Integer({ minimum: 1, maximum: 10_000, default: 256 }),
+  /** Pause pushing while this many bytes wait in a socket's send buffer. */
+  WS_MAX_BUFFERED_BYTES: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
+  /** Ping interval; a peer that misses one pong is dropped. */
+  WS_HEARTBEAT_MS: Type.Integer({ minimum: 100, default: 30_000 }),
+  /** Most writes (sends, acks) committed together in one transaction (group commit). */
+  GROUP_COMMIT_MAX: Type.Integer({ minimum: 1, maximum: 10_000, default: 512 }),
 });
 export type MessagingConfig = Static<typeof MessagingConfigSchema>;
 

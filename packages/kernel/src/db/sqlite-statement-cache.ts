@@ -24,12 +24,15 @@ export function withStatementCache(connection: SqliteConnection, maxStatements =
       if (statement === undefined) {
         statement = connection.prepare(sql);
         if (cache.size >= maxStatements) {
-          // Drop the oldest entry (Map keeps insertion order): enough for a bounded set of query shapes.
+          // Evict the least recently used (Map keeps insertion order, and a hit re-inserts):
+          // `in (?, ?, …)` lists make the set of distinct statements open-ended.
           const oldest = cache.keys().next();
           if (oldest.done !== true) cache.delete(oldest.value);
         }
-        cache.set(sql, statement);
+      } else {
+        cache.delete(sql);
       }
+      cache.set(sql, statement);
       return statement;
     },
   };

@@ -1,4 +1,7 @@
 import type { Migration } from 'kysely';
+import { messagingSchema } from './2026-11-30-001-messaging.js';
 
 /** Every migration of the Messaging service, by dated name; applied in name order, never edited once landed. */
-export const migrations: Record<string, Migration> = {};
+export const migrations: Record<string, Migration> = {
+  '2026-11-30-001-messaging': messagingSchema,
+};

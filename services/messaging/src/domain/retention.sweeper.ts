@@ -1,0 +1,61 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { GroupCommitter } from '../store/group-commit.js';
+import type { MessageStore } from '../store/message.store.js';
+import type { QueueStore } from '../store/queue.store.js';
+
+/** Rows deleted per transaction, so a large backlog never holds the write lock for long. */
+const SWEEP_CHUNK = 1000;
+
+/**
+ * Deletes envelopes nobody acknowledged within the retention period, and the
+ * idempotency records of messages as old (a retry that late is a new message).
+ */
+export class RetentionSweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly options: {
+      committer: GroupCommitter;
+      queues: QueueStore;
+      messages: MessageStore;
+      retentionMs: number;
+      intervalMs: number;
+      clock: () => number;
+      logger?: Pick<FastifyBaseLogger, 'warn' | 'info'>;
+    },
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => {
+      this.running ??= this.sweepOnce()
+        .catch((error: unknown) => this.options.logger?.warn({ err: error }, 'retention sweep failed; will retry'))
+        .finally(() => (this.running = undefined));
+    }, this.options.intervalMs).unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One full pass; returns how many envelopes and messages were deleted. */
+  async sweepOnce(): Promise<{ envelopes: number; messages: number }> {
+    const cutoff = this.options.clock() - this.options.retentionMs;
+    let envelopes = 0;
+    for (;;) {
+      const deleted = await this.options.committer.run((trx) => this.options.queues.expire(trx, cutoff, SWEEP_CHUNK));
+      envelopes += deleted;
+      if (deleted < SWEEP_CHUNK) break;
+    }
+    let messages = 0;
+    for (;;) {
+      const deleted = await this.options.committer.run((trx) => this.options.messages.deleteOlderThan(trx, cutoff, SWEEP_CHUNK));
+      messages += deleted;
+      if (deleted < SWEEP_CHUNK) break;
+    }
+    if (envelopes + messages > 0) this.options.logger?.info({ envelopes, messages }, 'retention sweep deleted expired rows');
+    return { envelopes, messages };
+  }
+}

@@ -1,0 +1,113 @@
+import { sql } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import { placeholders } from './raw-query.js';
+import type { RawSql } from './raw-query.js';
+import type { EnvelopeRow, MessagingTables } from './tables.js';
+
+export type StoredEnvelope = Selectable<EnvelopeRow>;
+export type NewEnvelope = Insertable<EnvelopeRow>;
+
+/** Rows per INSERT statement, far below either engine's bound-parameter limit. */
+const INSERT_CHUNK = 500;
+const ENVELOPE_COLUMNS = 'device_id, message_id, conversation_id, seq, sender_account_id, sender_device_id, client_message_id, sent_at, ciphertext';
+const ENVELOPE_ROW = `(${placeholders(9)})`;
+const SELECT_ENVELOPES = `select envelope_id, ${ENVELOPE_COLUMNS} from envelopes where device_id = ? and envelope_id > ? order by envelope_id limit ?`;
+
+/** The per-device envelope queues: append, read in order, acknowledge, expire. */
+export class QueueStore {
+  constructor(
+    private readonly db: Kysely<MessagingTables>,
+    private readonly raw: RawSql,
+  ) {}
+
+  /**
+   * Appends envelopes and counts them into each device's queue depth. The
+   * depth update comes first so that, on PostgreSQL, the device row is locked
+   * before the envelope id is drawn.
+   */
+  async append(trx: Kysely<MessagingTables>, envelopes: readonly NewEnvelope[]): Promise<void> {
+    if (envelopes.length === 0) return;
+    // One UPDATE per distinct count; a send addresses each device once, so usually exactly one.
+    const perDevice = new Map<string, number>();
+    for (const e of envelopes) perDevice.set(e.device_id, (perDevice.get(e.device_id) ?? 0) + 1);
+    const byCount = new Map<number, string[]>();
+    for (const [deviceId, count] of perDevice) {
+      const group = byCount.get(count);
+      if (group === undefined) byCount.set(count, [deviceId]);
+      else group.push(deviceId);
+    }
+    for (const [count, deviceIds] of byCount) {
+      await this.raw.run(trx, `update devices set queue_depth = queue_depth + ? where device_id in (${placeholders(deviceIds.length)})`, [count, ...deviceIds]);
+    }
+    for (let start = 0; start < envelopes.length; start += INSERT_CHUNK) {
+      const chunk = envelopes.slice(start, start + INSERT_CHUNK);
+      const values: unknown[] = [];
+      for (const e of chunk) {
+        values.push(e.device_id, e.message_id, e.conversation_id, e.seq, e.sender_account_id, e.sender_device_id, e.client_message_id, e.sent_at, e.ciphertext);
+      }
+      await this.raw.run(trx, `insert into envelopes (${ENVELOPE_COLUMNS}) values ${Array(chunk.length).fill(ENVELOPE_ROW).join(', ')}`, values);
+    }
+  }
+
+  /** A device's envelopes with ids above `after`, in id (= commit) order. */
+  async listAfter(deviceId: string, after: number, limit: number): Promise<StoredEnvelope[]> {
+    return this.raw.rows<StoredEnvelope>(this.db, SELECT_ENVELOPES, [deviceId, after, limit]);
+  }
+
+  /**
+   * Deletes the listed envelopes of this device (ids of other devices are
+   * ignored) and returns the send time of each one deleted.
+   */
+  async ack(trx: Kysely<MessagingTables>, deviceId: string, envelopeIds: readonly number[]): Promise<number[]> {
+    if (envelopeIds.length === 0) return [];
+    const deleted = await this.raw.rows<{ sent_at: number }>(
+      trx,
+      `delete from envelopes where device_id = ? and envelope_id in (${placeholders(envelopeIds.length)}) returning sent_at`,
+      [deviceId, ...envelopeIds],
+    );
+    if (deleted.length > 0) await this.decrementDepth(trx, deviceId, deleted.length);
+    return deleted.map((row) => row.sent_at);
+  }
+
+  /** Deletes up to `limit` envelopes sent before `cutoff`; returns how many. */
+  async expire(trx: Kysely<MessagingTables>, cutoff: number, limit: number): Promise<number> {
+    const rows = await trx
+      .selectFrom('envelopes')
+      .select(['envelope_id', 'device_id'])
+      .where('sent_at', '<', cutoff)
+      .orderBy('envelope_id')
+      .limit(limit)
+      .execute();
+    if (rows.length === 0) return 0;
+    await trx
+      .deleteFrom('envelopes')
+      .where(
+        'envelope_id',
+        'in',
+        rows.map((r) => r.envelope_id),
+      )
+      .execute();
+    const perDevice = new Map<string, number>();
+    for (const row of rows) perDevice.set(row.device_id, (perDevice.get(row.device_id) ?? 0) + 1);
+    for (const [deviceId, count] of perDevice) await this.decrementDepth(trx, deviceId, count);
+    return rows.length;
+  }
+
+  private async decrementDepth(trx: Kysely<MessagingTables>, deviceId: string, count: number): Promise<void> {
+    await this.raw.run(trx, 'update devices set queue_depth = queue_depth - ? where device_id = ?', [count, deviceId]);
+  }
+
+  async depthOf(deviceId: string): Promise<number> {
+    const row = await this.db.selectFrom('devices').select('queue_depth').where('device_id', '=', deviceId).executeTakeFirst();
+    return row === undefined ? 0 : row.queue_depth;
+  }
+
+  /** Total and deepest queue over all devices (sampled by /metrics). */
+  async depthStats(): Promise<{ total: number; max: number }> {
+    const row = await this.db
+      .selectFrom('devices')
+      .select([sql<number>`coalesce(sum(queue_depth), 0)`.as('total'), sql<number>`coalesce(max(queue_depth), 0)`.as('max')])
+      .executeTakeFirstOrThrow();
+    return { total: row.total, max: row.max };
+  }
+}

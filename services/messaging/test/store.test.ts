@@ -1,0 +1,155 @@
+import { migrateToLatest } from '@sanctum/kernel';
+import type { AuthEvent, Database } from '@sanctum/kernel';
+import { testEngines } from '@sanctum/kernel/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { timeOrderedId } from '../src/domain/ids.js';
+import { RetentionSweeper } from '../src/domain/retention.sweeper.js';
+import { migrations } from '../src/migrations/index.js';
+import { GroupCommitter } from '../src/store/group-commit.js';
+import { MessageStore } from '../src/store/message.store.js';
+import { QueueStore } from '../src/store/queue.store.js';
+import { RawSql } from '../src/store/raw-query.js';
+import type { NewEnvelope } from '../src/store/queue.store.js';
+import { ReplicaStore } from '../src/store/replica.store.js';
+import { isTransientConflict, isUniqueViolation } from '../src/store/store-errors.js';
+import type { MessagingTables } from '../src/store/tables.js';
+
+function event(seq: number, type: string, fields: Record<string, string>): AuthEvent {
+  return { seq, type, occurredAt: 1_000 + seq, ...fields } as unknown as AuthEvent;
+}
+
+function envelope(deviceId: string, sentAt: number, n: number): NewEnvelope {
+  return {
+    device_id: deviceId,
+    message_id: `m-${n}`,
+    conversation_id: 'c',
+    seq: n,
+    sender_account_id: 'sa',
+    sender_device_id: 'sd',
+    client_message_id: `cm-${n}`,
+    sent_at: sentAt,
+    ciphertext: Buffer.from([n]),
+  };
+}
+
+describe.each(testEngines())('messaging stores on $name', (engine) => {
+  let database: Database<MessagingTables>;
+  let committer: GroupCommitter;
+  let queues: QueueStore;
+  let replica: ReplicaStore;
+  let batches: number[];
+
+  beforeEach(async () => {
+    database = await engine.open<MessagingTables>();
+    await migrateToLatest(database.db as never, migrations);
+    batches = [];
+    committer = new GroupCommitter(database.db, database.engine, 64, (size) => batches.push(size));
+    queues = new QueueStore(database.db, new RawSql(database.engine));
+    replica = new ReplicaStore(database.db);
+    await committer.run((trx) =>
+      replica.applyBatch(trx, [event(1, 'account.created', { accountId: 'a' }), event(2, 'device.added', { accountId: 'a', deviceId: 'd1' })], 2),
+    );
+  });
+  afterEach(async () => {
+    await committer.drain();
+    await database.close();
+  });
+
+  it('commits concurrent writes together, and a failing one alone is undone', async () => {
+    const results = await Promise.allSettled([
+      committer.run((trx) => queues.append(trx, [envelope('d1', 1, 1)])),
+      committer.run(async (trx) => {
+        await queues.append(trx, [envelope('d1', 1, 2)]);
+        throw new Error('this job fails after writing');
+      }),
+      committer.run((trx) => queues.append(trx, [envelope('d1', 1, 3)])),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(batches.at(-1)).toBe(3);
+    const rows = await queues.listAfter('d1', 0, 10);
+    expect(rows.map((r) => r.seq)).toEqual([1, 3]);
+    expect(await queues.depthOf('d1')).toBe(2);
+  });
+
+  it('never reuses an envelope id after the newest is acknowledged', async () => {
+    await committer.run((trx) => queues.append(trx, [envelope('d1', 1, 1)]));
+    const [first] = await queues.listAfter('d1', 0, 10);
+    await committer.run((trx) => queues.ack(trx, 'd1', [first!.envelope_id]));
+    await committer.run((trx) => queues.append(trx, [envelope('d1', 1, 2)]));
+    const [second] = await queues.listAfter('d1', 0, 10);
+    expect(second!.envelope_id).toBeGreaterThan(first!.envelope_id);
+  });
+
+  it('acknowledges only the device’s own envelopes and returns their send times', async () => {
+    await committer.run((trx) => replica.applyBatch(trx, [event(3, 'device.added', { accountId: 'a', deviceId: 'd2' })], 3));
+    await committer.run((trx) => queues.append(trx, [envelope('d1', 10, 1), envelope('d2', 20, 2)]));
+    const all = [...(await queues.listAfter('d1', 0, 10)), ...(await queues.listAfter('d2', 0, 10))].map((r) => r.envelope_id);
+    expect(await committer.run((trx) => queues.ack(trx, 'd1', all))).toEqual([10]);
+    expect(await committer.run((trx) => queues.ack(trx, 'd1', []))).toEqual([]);
+    expect(await queues.depthOf('d2')).toBe(1);
+    expect(await queues.depthStats()).toEqual({ total: 1, max: 1 });
+  });
+
+  it('sweeps envelopes and idempotency records past retention', async () => {
+    const now = 100 * 86_400_000;
+    await committer.run((trx) => queues.append(trx, [envelope('d1', 1, 1), envelope('d1', now - 1000, 2)]));
+    const messages = new MessageStore(database.db, new RawSql(database.engine));
+    await committer.run(async (trx) => {
+      for (const [n, sentAt] of [[1, 1], [2, now - 1000]] as const) {
+        await messages.insert(trx, {
+          message_id: timeOrderedId(sentAt),
+          conversation_id: 'c',
+          seq: n,
+          sender_account_id: 'sa',
+          sender_device_id: 'sd',
+          client_message_id: `cm-${n}`,
+          sent_at: sentAt,
+        });
+      }
+    });
+    const sweeper = new RetentionSweeper({ committer, queues, messages, retentionMs: 30 * 86_400_000, intervalMs: 60_000, clock: () => now });
+    expect(await sweeper.sweepOnce()).toEqual({ envelopes: 1, messages: 1 });
+    expect((await queues.listAfter('d1', 0, 10)).map((r) => r.seq)).toEqual([2]);
+    expect(await queues.depthOf('d1')).toBe(1);
+    expect(await messages.byClientId('sd', 'cm-1')).toBeUndefined();
+    expect(await messages.byClientId('sd', 'cm-2')).toBeDefined();
+    sweeper.start();
+    await sweeper.stop();
+  });
+
+  it('applies Auth events idempotently and never moves the cursor back', async () => {
+    const batch = [
+      event(3, 'device.added', { accountId: 'a', deviceId: 'd2' }),
+      event(4, 'device.removed', { accountId: 'a', deviceId: 'd2' }),
+      event(5, 'device.removed', { accountId: 'b', deviceId: 'never-seen' }),
+      event(6, 'session.revoked', { accountId: 'a', sessionId: 's1' }),
+    ];
+    await committer.run((trx) => queues.append(trx, [envelope('d1', 1, 1)]));
+    const effects = await committer.run((trx) => replica.applyBatch(trx, batch, 6));
+    await committer.run((trx) => replica.applyBatch(trx, batch, 6));
+    expect(effects).toEqual([
+      { kind: 'device', deviceId: 'd2' },
+      { kind: 'device', deviceId: 'never-seen' },
+      { kind: 'session', sessionId: 's1' },
+    ]);
+    expect(await replica.isDeviceRemoved('d2')).toBe(true);
+    expect(await replica.isDeviceRemoved('never-seen')).toBe(true);
+    expect(await replica.isDeviceRemoved('d1')).toBe(false);
+    await committer.run((trx) => replica.applyBatch(trx, [event(7, 'account.deleted', { accountId: 'a' })], 7));
+    expect(await replica.isDeviceRemoved('d1')).toBe(true);
+    expect(await queues.listAfter('d1', 0, 10)).toEqual([]);
+    expect(await replica.existingAccounts(database.db, ['a'])).toEqual(new Set());
+    await committer.run((trx) => replica.applyBatch(trx, [], 3));
+    expect(await replica.loadCursor()).toBe(7);
+  });
+
+  it('recognises unique violations on this engine', async () => {
+    const row = { name: 'x', position: 1 };
+    await committer.run((trx) => trx.insertInto('follower_cursor').values(row).execute());
+    const error = await committer.run((trx) => trx.insertInto('follower_cursor').values(row).execute()).catch((e: unknown) => e);
+    expect(isUniqueViolation(error)).toBe(true);
+    expect(isTransientConflict(error)).toBe(false);
+    expect(isTransientConflict({ code: '40P01' })).toBe(true);
+    expect(isUniqueViolation(null)).toBe(false);
+  });
+});
