@@ -31,11 +31,19 @@ const sqliteEngine: TestEngine = {
   },
 };
 
-function postgresEngine(url: string): TestEngine {
+/**
+ * Set by the test run's global setup. With it, schemas are named after the run
+ * and dropped together when the run ends: dropping one while another test's
+ * migration introspects the catalogue makes that query fail with "schema …
+ * does not exist", so no schema is dropped while tests are still running.
+ */
+export const TEST_RUN_ID_VARIABLE = 'SANCTUM_TEST_RUN_ID';
+
+function postgresEngine(url: string, runId: string | undefined): TestEngine {
   return {
     name: 'postgres',
     async open<DB>() {
-      const schema = `t_${randomBytes(6).toString('hex')}`;
+      const schema = `t_${runId === undefined ? '' : `${runId}_`}${randomBytes(6).toString('hex')}`;
       const admin = openDatabase<unknown>({ url, dataDir: '', name: 'admin', poolSize: 1 });
       await sql`create schema ${sql.id(schema)}`.execute(admin.db);
       await admin.close();
@@ -44,13 +52,26 @@ function postgresEngine(url: string): TestEngine {
         ...database,
         close: async () => {
           await database.close();
-          const cleanup = openDatabase<unknown>({ url, dataDir: '', name: 'admin', poolSize: 1 });
-          await sql`drop schema ${sql.id(schema)} cascade`.execute(cleanup.db);
-          await cleanup.close();
+          if (runId === undefined) await dropSchemas(url, schema);
         },
       };
     },
   };
+}
+
+/** Drops the schema named, or every schema whose name starts with `prefix_` (the end of a test run). */
+export async function dropSchemas(url: string, nameOrPrefix: string, prefix = false): Promise<void> {
+  const admin = openDatabase<unknown>({ url, dataDir: '', name: 'admin', poolSize: 1 });
+  try {
+    const names = prefix
+      ? (
+          await sql<{ nspname: string }>`select nspname from pg_namespace where starts_with(nspname, ${`${nameOrPrefix}_`})`.execute(admin.db)
+        ).rows.map((row) => row.nspname)
+      : [nameOrPrefix];
+    for (const name of names) await sql`drop schema if exists ${sql.id(name)} cascade`.execute(admin.db);
+  } finally {
+    await admin.close();
+  }
 }
 
 /**
@@ -66,5 +87,5 @@ function postgresEngine(url: string): TestEngine {
  */
 export function testEngines(env: Record<string, string | undefined> = process.env): TestEngine[] {
   const url = env[TEST_POSTGRES_URL_VARIABLE];
-  return url === undefined || url === '' ? [sqliteEngine] : [sqliteEngine, postgresEngine(url)];
+  return url === undefined || url === '' ? [sqliteEngine] : [sqliteEngine, postgresEngine(url, env[TEST_RUN_ID_VARIABLE])];
 }
