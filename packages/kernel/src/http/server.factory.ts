@@ -81,10 +81,12 @@ export interface ServerOptions {
  */
 export async function createServer(options: ServerOptions): Promise<SanctumApp> {
   const { config } = options;
-  // Logs go out through a buffered, asynchronous destination: a synchronous write per request
-  // line blocked the event loop measurably under load. The buffer is flushed when the app closes.
+  // Logs go out through an asynchronous destination: a synchronous write per request line blocked
+  // the event loop measurably under load. Lines written while a write is in flight are coalesced
+  // into the next one, but nothing is held back waiting for a buffer to fill (no minLength): a
+  // supervisor that reads "Server listening at" must see it at once. Flushed when the app closes.
   const destination =
-    options.logger === false ? undefined : (options.loggerDestination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 }));
+    options.logger === false ? undefined : (options.loggerDestination ?? pino.destination({ dest: 1, sync: false }));
   const logging =
     destination === undefined
       ? { logger: false }
