@@ -9,6 +9,7 @@ import { registerReleaseNotes } from './commands/release-notes/release-notes.cli
 import { registerMetrics } from './commands/metrics/metrics.cli.js';
 import { registerProtect } from './commands/protect/protect.cli.js';
 import { registerRecord } from './commands/record/record.cli.js';
+import { registerChat } from './commands/chat/chat.cli.js';
 import type { CliContext } from './lib/cli-context.js';
 import { createProgram, runCli } from './lib/cli-program.js';
 
@@ -22,6 +23,7 @@ const context: CliContext = {
   stdout: (line) => process.stdout.write(`${line}\n`),
   stderr: (line) => process.stderr.write(`${line}\n`),
   exit: (code) => process.exit(code),
+  stdin: process.stdin,
   interactive: process.stdout.isTTY && process.env.CI === undefined,
 };
 
@@ -37,6 +39,7 @@ registerReleaseNotes(program, context);
 registerMetrics(program, context);
 registerProtect(program, context);
 registerRecord(program, context);
+registerChat(program, context);
 
 const code = await runCli(program, process.argv, context);
 // A command that succeeded ends on its own (`start` keeps running until stopped).

@@ -48,3 +48,7 @@ export { appendRecord, loadRecords, publishRecords, syncRecords, RECORDS_NOTES_R
 export type { RunRecord } from './lib/records/run-record.js';
 export { nightlyRecord } from './lib/records/nightly-record.js';
 export { readSmokeResult } from './lib/smoke-result.reader.js';
+export { chatApprove, chatLink, chatRead, chatRegister, chatSend } from './commands/chat/chat.command.js';
+export type { ChatOptions, ReadResult, RegisterResult, SendOutcome } from './commands/chat/chat.command.js';
+export { runChatSession, parseLine } from './commands/chat/chat.session.js';
+export type { ChatSessionIo, ChatSessionSummary } from './commands/chat/chat.session.js';

@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /**
  * What the entry point hands every command's CLI wiring: the environment, the
  * working directory and the output streams, so `*.cli.ts` modules never read
@@ -12,6 +14,8 @@ export interface CliContext {
   stderr(line: string): void;
   /** Ends the process with this code (commands that run until stopped). */
   exit(code: number): void;
+  /** Where interactive commands read lines from (bin.ts: process.stdin). */
+  readonly stdin?: Readable;
   /** True when stdout is a terminal (live progress lines) rather than a CI log. */
   readonly interactive: boolean;
 }
