@@ -53,7 +53,11 @@ async function openSendSession(urls: ServiceUrls, fleet: MessagingFleet, context
     keepAliveTimeout: 60_000,
   });
   const builder = new SendBodyBuilder(context.payloadBytes > 0 ? context.payloadBytes : 1024);
-  const routes = fleet.routes.map((route) => ({ route, path: `/v1/conversations/${encodeURIComponent(route.conversationId)}/messages`, prefixes: builder.devicePrefixes(route.deviceIds) }));
+  const routes: PreparedRoute[] = fleet.routes.map((route) => ({
+    route,
+    path: `/v1/conversations/${encodeURIComponent(route.conversationId)}/messages`,
+    prefixes: builder.devicePrefixes(route.deviceIds),
+  }));
   // Unique per run and scenario, so a redelivery from an earlier scenario can never be taken for one of this one's.
   const tag = `${randomBytes(4).toString('hex')}.${context.scenario}`;
   const tracker = new DeliveryTracker((latencyMs, index) => {
@@ -62,7 +66,7 @@ async function openSendSession(urls: ServiceUrls, fleet: MessagingFleet, context
   const at = { reconnects: fleet.reconnects, refreshes: fleet.refresher.refreshes };
 
   const post = async (index: number, clientMessageId: string, signal: AbortSignal): Promise<SendOutcome> => {
-    const { route, path, prefixes } = routes[index % routes.length]!;
+    const { route, path, prefixes } = routeOf(routes, index);
     try {
       const response = await pool.request({
         path,
@@ -95,7 +99,7 @@ async function openSendSession(urls: ServiceUrls, fleet: MessagingFleet, context
     payloadBytes: builder.ciphertextBytes,
     send: async (request: SendRequest): Promise<SendOutcome> => {
       const clientMessageId = `${tag}.${request.index}`;
-      tracker.sent(clientMessageId, request.index, request.intendedAt, routeOf(routes, request.index).deviceIds);
+      tracker.sent(clientMessageId, request.index, request.intendedAt, routeOf(routes, request.index).route.deviceIds);
       const outcome = await post(request.index, clientMessageId, request.signal);
       tracker.settled(clientMessageId, outcome.kind === 'ok' ? 'ok' : outcome.kind === 'status' && outcome.status < 500 ? 'refused' : 'unknown');
       return outcome;
@@ -115,6 +119,15 @@ async function openSendSession(urls: ServiceUrls, fleet: MessagingFleet, context
   };
 }
 
-function routeOf(routes: readonly { route: SendRoute }[], index: number): SendRoute {
-  return routes[index % routes.length]!.route;
+interface PreparedRoute {
+  readonly route: SendRoute;
+  readonly path: string;
+  readonly prefixes: readonly Buffer[];
+}
+
+/** Requests go round the routes, so every sender device carries an equal share of the rate. */
+function routeOf(routes: readonly PreparedRoute[], index: number): PreparedRoute {
+  const route = routes[index % routes.length];
+  if (route === undefined) throw new Error('the fleet has no send routes');
+  return route;
 }

@@ -78,16 +78,18 @@ export class MessagingFleet {
     const deadline = Date.now() + (options.setupTimeoutMs ?? 30_000);
     const routes = await Promise.all(
       senders.map(async (devices, i) => {
-        const sender = devices[0]!;
-        const recipient = recipients[i % recipients.length]!;
+        const [sender] = devices;
+        const recipient = recipients[i % recipients.length] ?? [];
+        const [recipientDevice] = recipient;
+        if (sender === undefined || recipientDevice === undefined) throw new Error('every account of the fleet has at least one device');
         const messaging = new MessagingClient({ baseUrl: urls.messaging, token: () => sender.session.tokens.accessToken });
         // Messaging learns accounts and devices from Auth's event feed, a moment after Auth answered.
-        const conversation = await untilCaughtUp(deadline, () => messaging.openDirect(recipient[0]!.accountId));
+        const conversation = await untilCaughtUp(deadline, () => messaging.openDirect(recipientDevice.accountId));
         return { sender, conversationId: conversation.conversationId, deviceIds: [...recipient, ...devices.slice(1)].map((d) => d.deviceId) };
       }),
     );
     const byId = new Map([...senders, ...recipients].flat().map((d) => [d.deviceId, d]));
-    const receivers = [...new Set(routes.flatMap((r) => r.deviceIds))].map((id) => byId.get(id)!);
+    const receivers = [...new Set(routes.flatMap((r) => r.deviceIds))].flatMap((id) => byId.get(id) ?? []);
     const fleet: MessagingFleet = new MessagingFleet(routes, receivers.map((device) => fleetStream(urls, device, () => fleet)), refresher, receivers.length);
     try {
       await fleet.start();

@@ -32,7 +32,7 @@ export class SendBodyBuilder {
     const parts: Buffer[] = [Buffer.from(`{"clientMessageId":${JSON.stringify(clientMessageId)},"envelopes":[`)];
     devicePrefixes.forEach((prefix, i) => {
       if (i > 0) parts.push(this.comma);
-      parts.push(prefix, this.ciphertexts[(index + i) % POOL_SIZE]!, this.closing);
+      parts.push(prefix, this.ciphertexts[(index + i) % POOL_SIZE] ?? this.closing, this.closing);
     });
     parts.push(this.end);
     return Buffer.concat(parts);
