@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import type { CliContext } from '../../lib/cli-context.js';
-import { messagingSendTarget } from '../../lib/load/messaging-send.target.js';
 import { readyzProbeTarget } from '../../lib/load/probe.target.js';
 import { ProgressReporter } from '../../lib/load/progress.reporter.js';
 import { DEFAULT_SCENARIOS } from '../../lib/load/scenario.catalog.js';
@@ -22,7 +21,7 @@ interface SmokeFlags {
   pid?: Record<string, number>;
   timeout: number;
   maxConnections: number;
-  target: 'messaging-send' | 'readyz';
+  target?: 'messaging-send' | 'readyz';
   json?: boolean;
 }
 
@@ -72,7 +71,6 @@ export function toOptions(flags: SmokeFlags): SmokeOptions {
     outDir: flags.out,
     timeoutMs: flags.timeout,
     maxConnections: Math.floor(flags.maxConnections),
-    target: flags.target === 'readyz' ? readyzProbeTarget : messagingSendTarget(),
     ...(flags.scenarios === undefined ? {} : { scenarios: flags.scenarios }),
     ...(flags.targetRps === undefined ? {} : { targetRps: flags.targetRps }),
     ...(flags.soakDuration === undefined ? {} : { soakDurationMin: flags.soakDuration }),
@@ -80,6 +78,8 @@ export function toOptions(flags: SmokeFlags): SmokeOptions {
     ...(flags.slo === undefined ? {} : { sloFile: flags.slo }),
     ...(Object.keys(urls).length === 0 ? {} : { urls }),
     ...(flags.pid === undefined ? {} : { pids: flags.pid }),
+    // The command's default is the Messaging send path; only the probe needs saying.
+    ...(flags.target === 'readyz' ? { target: readyzProbeTarget } : {}),
   };
 }
 
