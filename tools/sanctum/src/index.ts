@@ -14,7 +14,7 @@ export { registerSmoke } from './commands/smoke/smoke.cli.js';
 export type * from './lib/load/load-target.contract.js';
 export { httpTarget, jsonPayload } from './lib/load/http.target.js';
 export type { HttpTargetOptions } from './lib/load/http.target.js';
-export { interimReadyzTarget } from './lib/load/probe.target.js';
+export { readyzProbeTarget } from './lib/load/probe.target.js';
 export { runOpenLoop } from './lib/load/open-loop.generator.js';
 export type { OpenLoopOptions, OpenLoopResult, SecondProgress } from './lib/load/open-loop.generator.js';
 export type { GeneratorLimits } from './lib/load/generator-health.monitor.js';

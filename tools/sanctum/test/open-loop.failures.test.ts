@@ -93,7 +93,7 @@ describe('open-loop generator errors and validity', () => {
           ...session,
           send: async (request) => {
             const outcome = await session.send(request);
-            context.recordDelivery(5 + (request.index % 10));
+            context.recordDelivery(5 + (request.index % 10), request.index);
             return outcome;
           },
         };

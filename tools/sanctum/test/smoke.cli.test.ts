@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registerSmoke, toOptions } from '../src/commands/smoke/smoke.cli.js';
 import type { CliContext } from '../src/lib/cli-context.js';
+import { readyzProbeTarget } from '../src/lib/load/probe.target.js';
 import { startReferenceServer } from './helpers/reference-server.js';
 import type { ReferenceServer } from './helpers/reference-server.js';
 import { testSloFile } from './helpers/slo-file.js';
@@ -37,7 +38,7 @@ describe('sanctum smoke (CLI)', () => {
     const dir = await mkdtemp(join(tmpdir(), 'smoke-cli-'));
     const { program, out, err, exits } = cli();
     await program.parseAsync(
-      ['smoke', '--messaging-url', server.url, '--scenarios', 'load-1k', '--duration', '1', '--target-rps', '20', '--out', join(dir, 'out'), '--slo', await testSloFile(dir), '--json'],
+      ['smoke', '--messaging-url', server.url, '--scenarios', 'load-1k', '--duration', '1', '--target-rps', '20', '--target', 'readyz', '--out', join(dir, 'out'), '--slo', await testSloFile(dir), '--json'],
       { from: 'user' },
     );
     expect(exits).toEqual([0]);
@@ -52,7 +53,7 @@ describe('sanctum smoke (CLI)', () => {
     const dir = await mkdtemp(join(tmpdir(), 'smoke-cli-'));
     const { program, out, exits } = cli(true);
     await program.parseAsync(
-      ['smoke', '--messaging-url', server.url, '--scenarios', 'load-1k', '--duration', '1', '--target-rps', '20', '--out', join(dir, 'out'), '--slo', await testSloFile(dir)],
+      ['smoke', '--messaging-url', server.url, '--scenarios', 'load-1k', '--duration', '1', '--target-rps', '20', '--target', 'readyz', '--out', join(dir, 'out'), '--slo', await testSloFile(dir)],
       { from: 'user' },
     );
     expect(exits).toEqual([1]);
@@ -83,6 +84,7 @@ describe('sanctum smoke (CLI)', () => {
         directoryUrl: 'http://d',
         messagingUrl: 'http://m',
         pid: { messaging: 12, auth: 13 },
+        target: 'readyz',
       }),
     ).toEqual({
       outDir: 'o',
@@ -95,7 +97,8 @@ describe('sanctum smoke (CLI)', () => {
       sloFile: 's.json',
       urls: { auth: 'http://a', directory: 'http://d', messaging: 'http://m' },
       pids: { messaging: 12, auth: 13 },
+      target: readyzProbeTarget,
     });
-    expect(toOptions({ out: 'o', timeout: 1, maxConnections: 1 })).toEqual({ outDir: 'o', timeoutMs: 1, maxConnections: 1 });
+    expect(toOptions({ out: 'o', timeout: 1, maxConnections: 1, target: 'messaging-send' })).toEqual({ outDir: 'o', timeoutMs: 1, maxConnections: 1 });
   });
 });

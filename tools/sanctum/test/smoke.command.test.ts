@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { smokeCommand } from '../src/commands/smoke/smoke.command.js';
 import { httpTarget } from '../src/lib/load/http.target.js';
+import { readyzProbeTarget } from '../src/lib/load/probe.target.js';
 import type { SmokeResult } from '../src/lib/smoke-result.js';
 import { startReferenceServer } from './helpers/reference-server.js';
 import type { ReferenceServer } from './helpers/reference-server.js';
@@ -37,6 +38,7 @@ describe('sanctum smoke against running services', () => {
       durationS: 2,
       urls: { messaging: failing.url },
       pids: { messaging: failing.pid },
+      target: readyzProbeTarget,
       commit: 'abc123',
       onMessage: (line) => messages.push(line),
     });
@@ -44,16 +46,17 @@ describe('sanctum smoke against running services', () => {
     expect(run.result).toMatchObject({ passed: false, valid: true, commit: 'abc123', crashes: [], notRun: [] });
     const [scenario] = run.result.scenarios;
     expect(scenario?.objectives.find((o) => o.objective === 'error_rate')).toMatchObject({ measured: 0.05, passed: false });
-    expect(scenario?.target).toMatchObject({ name: 'interim-readyz', interim: true });
+    expect(scenario?.target).toMatchObject({ name: 'readyz-probe', interim: true });
     expect(scenario?.resourceSamples?.[0]?.service).toBe('messaging');
-    expect(messages.some((m) => m.includes('interim'))).toBe(true);
+    expect(messages.some((m) => m.includes('a probe: not the Messaging send path'))).toBe(true);
+    expect(await readFile(run.files.summary, 'utf8')).toContain('**Probe target** `readyz-probe`');
     const written = JSON.parse(await readFile(run.files.results, 'utf8')) as SmokeResult;
     expect(written.passed).toBe(false);
     expect(await readFile(run.files.summary, 'utf8')).toContain('## Sanctum smoke: FAILED');
     expect(existsSync(join(dir, 'out', 'histograms', 'load-1k.hlog'))).toBe(true);
   });
 
-  it('takes a target factory (the phase-2 plug), and reports a crash of a monitored service and the scenarios it stopped', async () => {
+  it('takes a target factory, and reports a crash of a monitored service and the scenarios it stopped', async () => {
     const dir = await tempDir();
     const fast = await server('fast');
     const killer = setTimeout(() => void fast.stop(), 1500);
@@ -90,6 +93,7 @@ describe('sanctum smoke against running services', () => {
       targetRps: 20,
       durationS: 1,
       urls: { messaging: fast.url },
+      target: readyzProbeTarget,
     });
     expect(run.result).toMatchObject({ valid: false, passed: false });
     expect(run.exitCode).toBe(1);

@@ -47,6 +47,14 @@ describe('a short real run against the services built from this checkout', () =>
     ]);
     expect(run.result).toMatchObject({ passed: true, valid: true, notRun: [] });
     expect(run.exitCode).toBe(0);
+    // The default target is the real send path, and every envelope a 2xx stored reached its recipient's socket.
+    for (const scenario of run.result.scenarios) {
+      expect(scenario.target).toMatchObject({ name: 'messaging-send', interim: false });
+      expect(scenario.requests.ok).toBe(scenario.requests.scheduled);
+      expect(scenario.delivery?.expected).toBeGreaterThanOrEqual(scenario.requests.ok);
+      expect(scenario.delivery?.delivered).toBe(scenario.delivery?.expected);
+      expect(scenario.deliveryLatencyMs?.p95).toBeGreaterThan(0);
+    }
     const soak = run.result.scenarios[2]!;
     expect(soak.objectives.map((o) => o.objective)).toEqual(['error_rate', 'latency_p95_ms', 'latency_p99_ms', 'memory_growth_percent', 'cpu_avg_percent']);
     expect(soak.resources.map((r) => r.service).sort()).toEqual(['auth', 'directory', 'messaging']);
@@ -57,8 +65,12 @@ describe('a short real run against the services built from this checkout', () =>
     for (const scenario of results.scenarios) {
       const histogram = decodeFromCompressedBase64(scenario.histograms!.latencyUs);
       expect(histogram.totalCount).toBe(scenario.requests.scheduled);
+      expect(decodeFromCompressedBase64(scenario.histograms!.deliveryUs!).totalCount).toBe(scenario.delivery?.delivered);
     }
-    expect(await readFile(run.files.summary, 'utf8')).toContain('## Sanctum smoke: PASSED');
+    const summary = await readFile(run.files.summary, 'utf8');
+    expect(summary).toContain('## Sanctum smoke: PASSED');
+    expect(summary).toContain("envelopes stored by 2xx sends arrived on the recipients' sockets");
+    expect(summary).not.toContain('Probe target');
     expect(run.files.histograms).toHaveLength(3);
     expect(results.logs).toEqual(['logs/auth.log', 'logs/directory.log', 'logs/messaging.log']);
     for (const log of run.files.logs) expect(statSync(log).size).toBeGreaterThan(0);

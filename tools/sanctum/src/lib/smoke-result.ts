@@ -45,12 +45,25 @@ export interface ServiceResources {
 
 /** What was sent to the system under test. */
 export interface TargetInfo {
-  /** `messaging-send` once Messaging lands; `interim-readyz` until then. */
+  /** `messaging-send` (the default) or `readyz-probe` (`--target readyz`). */
   readonly name: string;
   readonly description: string;
-  /** True for a stand-in endpoint that is not the Messaging send path; a reader must not take it for the real thing. */
+  /** True for a probe that is not the Messaging send path; a reader must not take it for the real thing. */
   readonly interim: boolean;
 }
+
+/** What the recipients' sockets saw during one scenario. */
+export interface DeliveryCounts {
+  /** Envelopes the 2xx sends stored (one per recipient device). */
+  readonly expected: number;
+  /** Of those, how many a recipient socket received (each counted once, redeliveries aside). */
+  readonly delivered: number;
+  /** Recipient sockets that dropped and were reconnected during the scenario. */
+  readonly reconnects: number;
+  /** Access-token refreshes made during the scenario (they must not disturb the schedule). */
+  readonly tokenRefreshes: number;
+}
+
 
 /** How the generator itself did; a run is invalid when one of these went past its limit (see `invalidReasons`). */
 export interface GeneratorHealth {
@@ -88,6 +101,10 @@ export interface TimelinePoint {
   readonly p95Ms: number | null;
   readonly p99Ms: number | null;
   readonly maxMs: number | null;
+  /** Send-to-delivery latency of the requests intended in this second (absent when the target does not observe delivery). */
+  readonly deliveryP50Ms?: number | null;
+  readonly deliveryP95Ms?: number | null;
+  readonly deliveryP99Ms?: number | null;
   readonly dispatchLagMaxMs: number;
   readonly eventLoopDelayMaxMs: number;
   readonly generatorCpuPercent: number;
@@ -112,8 +129,10 @@ export interface ScenarioResult {
   readonly errorRate: number;
   /** From the intended send time (coordinated omission corrected), in ms. */
   readonly latencyMs: LatencySummary;
-  /** Store-to-delivery over WebSocket, in ms, when measured. */
+  /** Intended send time to the envelope's arrival on a recipient's WebSocket, in ms, when measured. */
   readonly deliveryLatencyMs?: LatencySummary;
+  /** Envelopes expected and received by the recipient sockets, when the target observes delivery. */
+  readonly delivery?: DeliveryCounts;
   readonly resources: readonly ServiceResources[];
   /** Services whose CPU or memory growth could not be measured, and why (their objectives then fail). */
   readonly resourceGaps?: readonly { readonly service: string; readonly reason: string }[];

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import type { CliContext } from '../../lib/cli-context.js';
+import { readyzProbeTarget } from '../../lib/load/probe.target.js';
 import { ProgressReporter } from '../../lib/load/progress.reporter.js';
 import { DEFAULT_SCENARIOS } from '../../lib/load/scenario.catalog.js';
 import { smokeCommand } from './smoke.command.js';
@@ -20,6 +21,7 @@ interface SmokeFlags {
   pid?: Record<string, number>;
   timeout: number;
   maxConnections: number;
+  target?: 'messaging-send' | 'readyz';
   json?: boolean;
 }
 
@@ -40,6 +42,11 @@ export function registerSmoke(program: Command, context: CliContext): void {
     .addOption(new Option('--pid <service=pid...>', 'monitor these processes when the services run elsewhere').argParser(pidPair))
     .addOption(new Option('--timeout <ms>', 'a request unanswered this long after its intended time is an error').default(10_000).argParser(positive))
     .addOption(new Option('--max-connections <n>', 'cap on the HTTP connection pool (rate x timeout otherwise)').default(1024).argParser(positive))
+    .addOption(
+      new Option('--target <name>', 'what each request does: a Messaging send (recipients ack over WebSocket), or a GET /readyz probe')
+        .choices(['messaging-send', 'readyz'])
+        .default('messaging-send'),
+    )
     .option('--json', 'print the result object as JSON instead of the summary')
     .action(async (flags: SmokeFlags) => {
       const print = (line: string): void => {
@@ -71,6 +78,8 @@ export function toOptions(flags: SmokeFlags): SmokeOptions {
     ...(flags.slo === undefined ? {} : { sloFile: flags.slo }),
     ...(Object.keys(urls).length === 0 ? {} : { urls }),
     ...(flags.pid === undefined ? {} : { pids: flags.pid }),
+    // The command's default is the Messaging send path; only the probe needs saying.
+    ...(flags.target === 'readyz' ? { target: readyzProbeTarget } : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import { freePort } from '../../lib/free-port.js';
 import type { LoadTarget, LoadTargetFactory, ServiceUrls } from '../../lib/load/load-target.contract.js';
 import { runOpenLoop } from '../../lib/load/open-loop.generator.js';
 import type { SecondProgress } from '../../lib/load/open-loop.generator.js';
-import { interimReadyzTarget } from '../../lib/load/probe.target.js';
+import { messagingSendTarget } from '../../lib/load/messaging-send.target.js';
 import type { SampleSource } from '../../lib/load/process.sampler.js';
 import { writeArtifacts } from '../../lib/load/report/artifacts.writer.js';
 import type { ArtifactFiles } from '../../lib/load/report/artifacts.writer.js';
@@ -19,7 +19,7 @@ import type { ScenarioPlan } from '../../lib/load/scenario.catalog.js';
 import { loadSloFile } from '../../lib/load/slo.loader.js';
 import type { SloFile } from '../../lib/load/slo.schema.js';
 import { DEFAULT_PORTS, startPlatform } from '../../lib/platform.js';
-import type { Platform , SERVICE_NAMES} from '../../lib/platform.js';
+import type { Platform, PlatformOptions, SERVICE_NAMES } from '../../lib/platform.js';
 import { repoRoot } from '../../lib/repo-root.js';
 import { SMOKE_RESULT_SCHEMA_VERSION } from '../../lib/smoke-result.js';
 import type { ScenarioResult, SmokeResult } from '../../lib/smoke-result.js';
@@ -41,7 +41,7 @@ export interface SmokeOptions {
   timeoutMs?: number;
   /** Cap on the client's connection pool (default 1024). */
   maxConnections?: number;
-  /** Phase 2 hands in the Messaging send target here; default: the interim /readyz probe. */
+  /** What each request does; default: the Messaging send path (`messagingSendTarget()`); `readyzProbeTarget` for the probe. */
   target?: LoadTargetFactory;
   rootDir?: string;
   baseEnv?: Record<string, string | undefined>;
@@ -61,6 +61,20 @@ export interface SmokeRun {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * Limits raised for the services `sanctum smoke` starts: a handful of devices
+ * on one address stand for many clients, so the per-address, per-device and
+ * per-queue protections would otherwise answer 429 to the load itself
+ * (1000 req/s from four sender devices is 250 sends per device per second).
+ * Running services (`--*-url`) must be configured the same way; see docs/smoke.md.
+ */
+export const SMOKE_SERVICE_ENV: Pick<PlatformOptions, 'env' | 'serviceEnv'> = {
+  env: { RATE_LIMIT_MAX: '100000000' },
+  serviceEnv: {
+    messaging: { SEND_RATE_MAX: '100000000', QUEUE_MAX_DEPTH: '1000000' },
+  },
+};
 const DEFAULT_MAX_CONNECTIONS = 1024;
 
 /**
@@ -95,6 +109,7 @@ export async function smokeCommand(options: SmokeOptions): Promise<SmokeRun> {
   let platform: Platform | undefined;
   let dataDir: string | undefined;
   let monitor: ResourceMonitor | undefined;
+  let target: LoadTarget | undefined;
   try {
     let urls: ServiceUrls;
     let processes: MonitoredProcess[];
@@ -106,8 +121,7 @@ export async function smokeCommand(options: SmokeOptions): Promise<SmokeRun> {
         dataDir,
         logDir,
         ports: { auth: await freePort(), directory: await freePort(), messaging: await freePort() },
-        // One generator on one address stands for many clients: the per-IP limit would answer 429 to the load itself.
-        env: { RATE_LIMIT_MAX: '100000000' },
+        ...SMOKE_SERVICE_ENV,
         ...(options.baseEnv === undefined ? {} : { baseEnv: embeddedDefault(options.baseEnv) }),
       });
       const running = platform;
@@ -124,13 +138,15 @@ export async function smokeCommand(options: SmokeOptions): Promise<SmokeRun> {
       },
     });
     await monitor.start();
-    const target = await (options.target ?? interimReadyzTarget)(urls);
-    if (target.interim) say(`Target: ${target.name} — ${target.description} (interim: not the Messaging send path)`);
+    say('Setting up the test accounts and devices…');
+    target = await (options.target ?? messagingSendTarget())(urls);
+    say(`Target: ${target.name} — ${target.description}${target.interim ? ' (a probe: not the Messaging send path)' : ''}`);
     await runScenarios(plans, { target, slo, monitor, options, state, say });
   } catch (error) {
     state.error = error instanceof Error ? error.message : String(error);
     say(`The run could not complete: ${state.error}`);
   } finally {
+    await target?.dispose?.().catch(() => undefined);
     await monitor?.stop();
     state.crashes.push(...(monitor?.crashes() ?? []));
     await platform?.stop();
@@ -164,7 +180,7 @@ async function runScenarios(
       state.notRun.push({ scenario: plan.name, reason: `${crashed.service} crashed earlier in the run` });
       continue;
     }
-    say(`[${plan.name}] ${plan.targetRps} req/s for ${plan.durationS} s${target.interim ? '' : `, ${plan.payloadBytes} B payload`}`);
+    say(`[${plan.name}] ${plan.targetRps} req/s for ${plan.durationS} s${target.interim ? '' : `, ${plan.payloadBytes} B per ciphertext`}`);
     const run = await runOpenLoop({
       scenario: plan.name,
       target,
@@ -182,6 +198,7 @@ async function runScenarios(
     const failed = scenario.objectives.filter((o) => !o.passed).map((o) => o.objective);
     say(
       `[${plan.name}] ${scenario.passed ? 'pass' : 'FAIL'}: p95 ${scenario.latencyMs.p95} ms, errors ${(scenario.errorRate * 100).toFixed(2)}%` +
+        (scenario.deliveryLatencyMs === undefined ? '' : `, delivery p95 ${scenario.deliveryLatencyMs.p95} ms`) +
         (failed.length > 0 ? `; failed: ${failed.join(', ')}` : '') +
         (scenario.valid ? '' : `; INVALID: ${scenario.invalidReasons.join('; ')}`),
     );

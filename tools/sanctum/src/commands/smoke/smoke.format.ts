@@ -12,7 +12,8 @@ export function formatSmokeRun(run: SmokeRun): string[] {
     lines.push(
       `  ${s.name.padEnd(9)} ${s.passed ? 'pass' : 'FAIL'}  ${s.targetRps}/s for ${s.durationS} s  ` +
         `errors ${(s.errorRate * 100).toFixed(2)}%  p50 ${ms(s.latencyMs.p50)}  p95 ${ms(s.latencyMs.p95)}  p99 ${ms(s.latencyMs.p99)}` +
-        (s.target?.interim === true ? `  [interim target ${s.target.name}]` : ''),
+        (s.deliveryLatencyMs === undefined ? '' : `  delivery p95 ${ms(s.deliveryLatencyMs.p95)}`) +
+        (s.target?.interim === true ? `  [probe target ${s.target.name}]` : ''),
     );
     for (const o of s.objectives)
       lines.push(`      ${o.passed ? 'ok  ' : 'FAIL'} ${o.objective} ${formatThreshold(o)}: ${formatMeasured(o)}${o.detail === undefined ? '' : ` (${o.detail})`}`);

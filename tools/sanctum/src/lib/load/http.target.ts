@@ -16,7 +16,7 @@ export interface HttpTargetOptions {
 
 /**
  * A target that sends one plain HTTP request per scheduled slot through an
- * undici Pool sized by the generator. Used for the interim probe of the
+ * undici Pool sized by the generator. Used for the /readyz probe of the
  * running services and for the reference servers in tests and benchmarks.
  */
 export function httpTarget(options: HttpTargetOptions): LoadTarget {
@@ -55,6 +55,7 @@ async function openHttpSession(options: HttpTargetOptions, context: TargetOpenCo
   // One uncounted request first: connecting and the HTTP parser's first use would otherwise land on the first scheduled one.
   await sendOne(pool, { ...request(-1), headers: { ...headers, 'x-request-id': `smoke-${context.scenario}-warmup` } }, {
     index: -1,
+    intendedAt: performance.now(),
     signal: AbortSignal.timeout(context.timeoutMs),
   });
   return {

@@ -1,22 +1,29 @@
+import type { DeliveryCounts } from '../smoke-result.js';
+
+export type { DeliveryCounts } from '../smoke-result.js';
+
 /**
  * What the open-loop generator drives. A target knows how to make one request
- * of the system under test (an HTTP GET of a probe today; a Messaging send
- * from a signed-in device, with recipients acking over WebSocket, in phase 2);
- * the generator owns the schedule, the timeouts, the clock and the counting.
+ * of the system under test (a Messaging send from a signed-in device, with
+ * recipients acking over WebSocket; or a plain HTTP request such as the
+ * /readyz probe); the generator owns the schedule, the timeouts, the clock and
+ * the counting.
  *
- * Lifecycle per scenario: `open` once before the schedule starts (create
- * accounts, connect recipient sockets, warm connections), then `send` once per
- * scheduled request at its intended time, then `close` after every request has
- * settled.
+ * Lifecycle: the factory prepares what lasts the whole run (accounts, sockets);
+ * per scenario `open` once before the schedule starts (warm connections), then
+ * `send` once per scheduled request at its intended time, then `close` after
+ * every request has settled; `dispose` once at the end of the run.
  */
 export interface LoadTarget {
-  /** Stable short name recorded in the results (`interim-readyz`, `messaging-send`). */
+  /** Stable short name recorded in the results (`messaging-send`, `readyz-probe`). */
   readonly name: string;
   /** One line for the reports: what each request does. */
   readonly description: string;
-  /** True when this is a stand-in for the Messaging send path; the reports say so. */
+  /** True when the requests do not go through the Messaging send path (a probe); the reports say so. */
   readonly interim: boolean;
   open(context: TargetOpenContext): Promise<TargetSession>;
+  /** Releases what the factory set up for the whole run (sockets, token refresh timers). */
+  dispose?(): Promise<void>;
 }
 
 /** What the generator tells a target before the schedule starts. */
@@ -31,17 +38,20 @@ export interface TargetOpenContext {
   /** The generator aborts a request (through `SendRequest.signal`) this long after its intended time. */
   readonly timeoutMs: number;
   /**
-   * For targets that also observe delivery (phase 2: a recipient socket got the
-   * message): report each send-to-delivery latency in ms; it goes into the
-   * scenario's `deliveryLatencyMs` and its own histogram.
+   * For targets that also observe delivery (a recipient socket got the
+   * message): report each send-to-delivery latency in ms (from the request's
+   * intended time) with the request's index; it goes into the scenario's
+   * `deliveryLatencyMs`, its own histogram and the per-second timeline.
    */
-  recordDelivery(latencyMs: number): void;
+  recordDelivery(latencyMs: number, index: number): void;
 }
 
 /** One request the generator asks for. */
 export interface SendRequest {
   /** 0-based sequence number within the scenario. */
   readonly index: number;
+  /** When the request was due, on the `performance.now()` clock (delivery latency counts from it). */
+  readonly intendedAt: number;
   /** Aborted when the request's time is up; pass it to the HTTP call. */
   readonly signal: AbortSignal;
 }
@@ -63,14 +73,16 @@ export interface TargetSession {
   send(request: SendRequest): Promise<SendOutcome>;
   /** Requests waiting for a free connection in the client right now (for the generator's health record). */
   queued(): number;
-  /** Called once after every request settled; release connections and sockets. */
+  /** Called once after every request settled; release connections (and wait for late deliveries). */
   close(): Promise<void>;
+  /** For targets that observe delivery: how many envelopes the 2xx sends should have delivered and how many were. */
+  delivery?(): DeliveryCounts;
 }
 
 /**
  * Makes the target for a run once the services are up. `sanctum smoke` calls it
- * with the URLs it started (or was given); phase 2 passes a factory that signs
- * up accounts through Auth and sends through Messaging.
+ * with the URLs it started (or was given); the default, `messagingSendTarget`,
+ * signs up accounts through Auth and sends through Messaging.
  */
 export type LoadTargetFactory = (urls: ServiceUrls) => LoadTarget | Promise<LoadTarget>;
 

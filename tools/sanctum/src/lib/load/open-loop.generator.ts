@@ -1,5 +1,5 @@
 import { GeneratorHealthMonitor, healthVerdict } from './generator-health.monitor.js';
-import { LatencyRecorder, encode, msToUs, newHistogram, summarize } from './latency.recorder.js';
+import { LatencyRecorder, encode, summarize } from './latency.recorder.js';
 import type { SendOutcome, TargetSession } from './load-target.contract.js';
 import type { OpenLoopOptions, OpenLoopResult, SecondRecord } from './open-loop.types.js';
 
@@ -32,7 +32,7 @@ class OpenLoopRun {
   private readonly intervalMs: number;
   private readonly connections: number;
   private readonly latency = new LatencyRecorder();
-  private readonly delivery = newHistogram(3);
+  private readonly delivery = new LatencyRecorder();
   private readonly health = new GeneratorHealthMonitor();
   private readonly inflight = new Map<number, InFlight>();
   private readonly perSecond = new Map<number, { scheduled: number; completed: number; errors: number }>();
@@ -60,8 +60,8 @@ class OpenLoopRun {
       payloadBytes: options.payloadBytes,
       connections: this.connections,
       timeoutMs: options.timeoutMs,
-      recordDelivery: (ms) => {
-        this.delivery.recordValue(msToUs(ms));
+      recordDelivery: (ms, index) => {
+        this.delivery.record(this.intendedSecond(index), ms);
       },
     });
     this.health.start();
@@ -88,7 +88,7 @@ class OpenLoopRun {
     this.closeSecond();
     const finishedAtMs = performance.timeOrigin + performance.now();
     await session.close();
-    return this.result(startedAtMs, finishedAtMs, session.payloadBytes);
+    return this.result(startedAtMs, finishedAtMs, session);
   }
 
   /** Dispatches every request whose intended time has come, then sleeps until the next one is due. */
@@ -121,7 +121,7 @@ class OpenLoopRun {
     this.bucket(this.intendedSecond(index)).scheduled += 1;
     const entry: InFlight = { index, intendedAt, controller: new AbortController() };
     this.inflight.set(index, entry);
-    session.send({ index, signal: entry.controller.signal }).then(
+    session.send({ index, intendedAt, signal: entry.controller.signal }).then(
       (outcome) => {
         this.settle(entry, outcome);
       },
@@ -212,7 +212,7 @@ class OpenLoopRun {
     return bucket;
   }
 
-  private result(startedAtMs: number, finishedAtMs: number, payloadBytes: number): OpenLoopResult {
+  private result(startedAtMs: number, finishedAtMs: number, session: TargetSession): OpenLoopResult {
     const generator = this.health.finish(this.connections);
     const healthSeconds = this.health.timeline();
     const lastSecond = Math.max(healthSeconds.length, ...[...this.perSecond.keys()].map((s) => s + 1), ...this.latency.seconds().map((s) => s + 1));
@@ -220,27 +220,32 @@ class OpenLoopRun {
     for (let t = 0; t < lastSecond; t += 1) {
       const bucket = this.perSecond.get(t) ?? { scheduled: 0, completed: 0, errors: 0 };
       const histogram = this.latency.second(t);
+      const delivered = this.delivery.second(t);
       seconds.push({
         t,
         ...bucket,
         latency: histogram === undefined ? null : summarize(histogram),
+        ...(delivered === undefined ? {} : { delivery: summarize(delivered) }),
         health: healthSeconds[t] ?? { dispatchLagMaxMs: 0, eventLoopDelayMaxMs: 0, cpuPercent: 0 },
       });
     }
     const { target } = this.options;
+    const observed = this.delivery.total.totalCount > 0;
+    const delivery = session.delivery?.();
     const result: OpenLoopResult = {
       scenario: this.options.scenario,
       target: { name: target.name, description: target.description, interim: target.interim },
-      payloadBytes,
+      payloadBytes: session.payloadBytes,
       startedAtMs,
       finishedAtMs,
       requests: { scheduled: this.total, completed: this.counts.completed, ok: this.counts.ok, errors: this.counts.errors },
       errorBreakdown: { status: { ...this.statuses }, timeouts: this.counts.timeouts, connection: this.counts.connection },
       latencyMs: summarize(this.latency.total),
-      ...(this.delivery.totalCount > 0 ? { deliveryLatencyMs: summarize(this.delivery) } : {}),
+      ...(observed ? { deliveryLatencyMs: summarize(this.delivery.total) } : {}),
+      ...(delivery === undefined ? {} : { delivery }),
       histograms: {
         latencyUs: encode(this.latency.total),
-        ...(this.delivery.totalCount > 0 ? { deliveryUs: encode(this.delivery) } : {}),
+        ...(observed ? { deliveryUs: encode(this.delivery.total) } : {}),
       },
       seconds,
       intervalLog: this.latency.intervalLog(startedAtMs),

@@ -1,4 +1,4 @@
-import type { ErrorBreakdown, GeneratorHealth, LatencySummary, TargetInfo } from '../smoke-result.js';
+import type { DeliveryCounts, ErrorBreakdown, GeneratorHealth, LatencySummary, TargetInfo } from '../smoke-result.js';
 import type { GeneratorLimits, HealthSecond } from './generator-health.monitor.js';
 import type { LoadTarget } from './load-target.contract.js';
 
@@ -42,6 +42,7 @@ export interface OpenLoopResult {
   readonly errorBreakdown: ErrorBreakdown;
   readonly latencyMs: LatencySummary;
   readonly deliveryLatencyMs?: LatencySummary;
+  readonly delivery?: DeliveryCounts;
   readonly histograms: { latencyUs: string; deliveryUs?: string };
   /** Per-second (by intended send time) latency, errors and generator health. */
   readonly seconds: readonly SecondRecord[];
@@ -57,5 +58,7 @@ export interface SecondRecord {
   readonly completed: number;
   readonly errors: number;
   readonly latency: LatencySummary | null;
+  /** Send-to-delivery latency of this second's requests, when the target reported any. */
+  readonly delivery?: LatencySummary;
   readonly health: HealthSecond;
 }

@@ -35,6 +35,7 @@ export function assembleScenario(
     errorRate: errorRate ?? 1,
     latencyMs: run.latencyMs,
     ...(run.deliveryLatencyMs === undefined ? {} : { deliveryLatencyMs: run.deliveryLatencyMs }),
+    ...(run.delivery === undefined ? {} : { delivery: run.delivery }),
     resources: resources.resources,
     resourceGaps: resources.gaps,
     valid,
@@ -54,6 +55,9 @@ export function assembleScenario(
         p95Ms: s.latency?.p95 ?? null,
         p99Ms: s.latency?.p99 ?? null,
         maxMs: s.latency?.max ?? null,
+        ...(run.deliveryLatencyMs === undefined
+          ? {}
+          : { deliveryP50Ms: s.delivery?.p50 ?? null, deliveryP95Ms: s.delivery?.p95 ?? null, deliveryP99Ms: s.delivery?.p99 ?? null }),
         dispatchLagMaxMs: s.health.dispatchLagMaxMs,
         eventLoopDelayMaxMs: s.health.eventLoopDelayMaxMs,
         generatorCpuPercent: s.health.cpuPercent,

@@ -23,7 +23,7 @@ export function scenarioCharts(scenario: ScenarioResult, index: number): ChartSp
   return [
     {
       id: `latency-${index}`,
-      title: 'Latency by intended send second',
+      title: 'Latency by intended send second (send answer; delivery when measured)',
       unit: 'ms',
       x,
       series: [
@@ -31,6 +31,13 @@ export function scenarioCharts(scenario: ScenarioResult, index: number): ChartSp
         { label: 'p95', values: timeline.map((p) => p.p95Ms) },
         { label: 'p99', values: timeline.map((p) => p.p99Ms) },
         { label: 'max', values: timeline.map((p) => p.maxMs) },
+        // Send-to-delivery over the recipients' sockets, when the target observes it.
+        ...(timeline.some((p) => p.deliveryP95Ms !== undefined)
+          ? [
+              { label: 'delivery p95', values: timeline.map((p) => p.deliveryP95Ms ?? null) },
+              { label: 'delivery p99', values: timeline.map((p) => p.deliveryP99Ms ?? null) },
+            ]
+          : []),
       ],
     },
     {

@@ -1,4 +1,4 @@
-import type { ObjectiveResult, SmokeResult } from '../../smoke-result.js';
+import type { ObjectiveResult, ScenarioResult, SmokeResult } from '../../smoke-result.js';
 
 /** `PASSED`, `FAILED` or `INVALID` (the generator could not keep its schedule; never a pass). */
 export function verdict(result: SmokeResult): 'PASSED' | 'FAILED' | 'INVALID' {
@@ -28,4 +28,18 @@ export function megabytes(bytes: number): string {
 
 export function ms(value: number): string {
   return formatValue(value, 'ms');
+}
+
+/** What the recipients' sockets saw: counts and send-to-delivery latency (from the intended send time). */
+export function deliveryLine(s: ScenarioResult): string | undefined {
+  if (s.delivery === undefined && s.deliveryLatencyMs === undefined) return undefined;
+  const parts: string[] = [];
+  if (s.delivery !== undefined)
+    parts.push(
+      `${s.delivery.delivered} of ${s.delivery.expected} envelopes stored by 2xx sends arrived on the recipients' sockets ` +
+        `(${s.delivery.reconnects} socket reconnects, ${s.delivery.tokenRefreshes} token refreshes)`,
+    );
+  const d = s.deliveryLatencyMs;
+  if (d !== undefined) parts.push(`send-to-delivery p50 ${ms(d.p50)}, p95 ${ms(d.p95)}, p99 ${ms(d.p99)}, max ${ms(d.max)}`);
+  return `Delivery: ${parts.join('; ')}.`;
 }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { ScenarioResult, SmokeResult } from '../../smoke-result.js';
 import { scenarioCharts } from './chart.data.js';
 import type { ChartSpec } from './chart.data.js';
-import { formatMeasured, formatThreshold, megabytes, ms, verdict } from './format.js';
+import { deliveryLine, formatMeasured, formatThreshold, megabytes, ms, verdict } from './format.js';
 
 const require = createRequire(import.meta.url);
 
@@ -55,7 +55,8 @@ function scenarioSection(s: ScenarioResult, index: number): string {
         `<td>${escape(formatMeasured(o))}${o.detail === undefined ? '' : ` <small>(${escape(o.detail)})</small>`}</td><td>${o.passed ? 'pass' : 'FAIL'}</td></tr>`,
     )
     .join('');
-  const target = s.target === undefined ? '' : `<p class="${s.target.interim ? 'interim' : ''}">Target <code>${escape(s.target.name)}</code>: ${escape(s.target.description)}${s.target.interim ? ' — <strong>interim, not the Messaging send path</strong>' : ''}</p>`;
+  const target = s.target === undefined ? '' : `<p class="${s.target.interim ? 'probe' : ''}">Target <code>${escape(s.target.name)}</code>: ${escape(s.target.description)}${s.target.interim ? ' — <strong>a probe, not the Messaging send path</strong>' : ''}</p>`;
+  const delivery = deliveryLine(s);
   const invalid = s.valid ? '' : `<div class="problem"><strong>Invalid run</strong> (the generator could not keep its schedule)<ul>${s.invalidReasons.map((r) => `<li>${escape(r)}</li>`).join('')}</ul></div>`;
   const resources = s.resources
     .map((r) => `<tr><td>${escape(r.service)}</td><td>${r.cpuAvgPercent.toFixed(1)}%</td><td>${r.memoryGrowthPercent.toFixed(2)}%</td><td>${megabytes(r.peakRssBytes)}</td></tr>`)
@@ -64,6 +65,7 @@ function scenarioSection(s: ScenarioResult, index: number): string {
   return `<section class="scenario" id="scenario-${index}">
 <h2>${escape(s.name)} <span class="badge ${s.passed ? 'pass' : 'fail'}">${s.passed ? 'pass' : 'fail'}</span></h2>
 <p>${s.targetRps} req/s for ${s.durationS} s, ${s.payloadBytes} B payload · ${s.requests.scheduled} scheduled, ${s.requests.ok} ok, ${s.requests.errors} errors (${(s.errorRate * 100).toFixed(2)}%) · p50 ${ms(s.latencyMs.p50)}, p95 ${ms(s.latencyMs.p95)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)}</p>
+${delivery === undefined ? '' : `<p class="delivery">${escape(delivery)}</p>`}
 ${target}${invalid}
 <table><thead><tr><th>objective</th><th>threshold</th><th>measured</th><th>result</th></tr></thead><tbody>${rows}</tbody></table>
 ${resources === '' ? '' : `<table><thead><tr><th>service</th><th>CPU avg</th><th>memory growth</th><th>peak RSS</th></tr></thead><tbody>${resources}</tbody></table>`}
@@ -87,7 +89,7 @@ header{padding:12px 24px;color:#fff}header h1{margin:0 0 4px;font-size:22px}head
 main{padding:8px 24px 32px}section{background:#fff;border:1px solid #ddd;border-radius:6px;margin:16px 0;padding:8px 16px}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 10px;text-align:left}
 tr.fail td{background:#fdecea}tr.pass td:last-child{color:#1f7a3a}.badge{font-size:13px;padding:2px 8px;border-radius:10px;color:#fff}
-.badge.pass{background:#1f7a3a}.badge.fail{background:#b3261e}.problem{color:#b3261e}.interim{background:#fff4ce;padding:4px 8px}
+.badge.pass{background:#1f7a3a}.badge.fail{background:#b3261e}.problem{color:#b3261e}.probe{background:#fff4ce;padding:4px 8px}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:12px}.chart{min-height:300px}`;
 
 // Runs in the browser: draws every chart from the embedded JSON with uPlot.

@@ -1,5 +1,5 @@
 import type { ScenarioResult, SmokeResult } from '../../smoke-result.js';
-import { formatMeasured, formatThreshold, megabytes, ms, verdict } from './format.js';
+import { deliveryLine, formatMeasured, formatThreshold, megabytes, ms, verdict } from './format.js';
 
 const MARK = { PASSED: '✅', FAILED: '❌', INVALID: '⚠️' } as const;
 
@@ -12,22 +12,21 @@ export function markdownSummary(result: SmokeResult): string {
     '',
   );
   if (result.error !== undefined) lines.push(`**The run could not complete:** ${result.error}`, '');
-  const interim = result.scenarios.find((s) => s.target?.interim === true)?.target;
-  if (interim !== undefined)
-    lines.push(`> **Interim target** \`${interim.name}\`: ${interim.description}. This is not the Messaging send path.`, '');
+  const probe = result.scenarios.find((s) => s.target?.interim === true)?.target;
+  if (probe !== undefined) lines.push(`> **Probe target** \`${probe.name}\`: ${probe.description}. This is not the Messaging send path.`, '');
   for (const crash of result.crashes) lines.push(`- ❌ **${crash.service} crashed**: ${crash.exit}`);
   for (const skipped of result.notRun ?? []) lines.push(`- ❌ **${skipped.scenario} did not run**: ${skipped.reason}`);
   if (result.crashes.length > 0 || (result.notRun?.length ?? 0) > 0) lines.push('');
   if (result.scenarios.length > 0) {
     lines.push(
-      '| scenario | rate | duration | payload | requests | errors | p50 | p95 | p99 | valid | result |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',
+      '| scenario | rate | duration | payload | requests | errors | p50 | p95 | p99 | delivery p95 | valid | result |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',
     );
     for (const s of result.scenarios) {
       lines.push(
         `| ${s.name} | ${s.targetRps}/s | ${s.durationS} s | ${s.payloadBytes} B | ${s.requests.scheduled} | ` +
           `${s.requests.errors} (${(s.errorRate * 100).toFixed(2)}%) | ${ms(s.latencyMs.p50)} | ${ms(s.latencyMs.p95)} | ` +
-          `${ms(s.latencyMs.p99)} | ${s.valid ? 'yes' : '**no**'} | ${s.passed ? '✅ pass' : '❌ fail'} |`,
+          `${ms(s.latencyMs.p99)} | ${s.deliveryLatencyMs === undefined ? '—' : ms(s.deliveryLatencyMs.p95)} | ${s.valid ? 'yes' : '**no**'} | ${s.passed ? '✅ pass' : '❌ fail'} |`,
       );
     }
     lines.push('');
@@ -49,6 +48,8 @@ function scenarioSection(s: ScenarioResult): string[] {
     for (const reason of s.invalidReasons) lines.push(`- ${reason}`);
     lines.push('');
   }
+  const delivery = deliveryLine(s);
+  if (delivery !== undefined) lines.push(delivery, '');
   if (s.errorBreakdown !== undefined && s.requests.errors > 0) {
     const statuses = Object.entries(s.errorBreakdown.status).map(([code, n]) => `${n}× HTTP ${code}`);
     const parts = [...statuses, `${s.errorBreakdown.timeouts} timeouts`, `${s.errorBreakdown.connection} connection errors`];

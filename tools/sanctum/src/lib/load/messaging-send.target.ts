@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import { Pool } from 'undici';
+import { DeliveryTracker } from './delivery.tracker.js';
+import type { LoadTarget, LoadTargetFactory, SendOutcome, SendRequest, ServiceUrls, TargetOpenContext, TargetSession } from './load-target.contract.js';
+import { MessagingFleet } from './messaging.fleet.js';
+import type { FleetOptions, SendRoute } from './messaging.fleet.js';
+import { SendBodyBuilder } from './send-body.builder.js';
+
+export interface MessagingSendOptions extends FleetOptions {
+  /** How long a scenario's `close` waits for the copies of its last 2xx sends to arrive (default 10 s). */
+  readonly deliveryGraceMs?: number;
+}
+
+/**
+ * The default target of `sanctum smoke`: the real Messaging send path. Set-up
+ * (once per run) enrols sender and recipient accounts through Auth and
+ * connects every receiving device over WebSocket (see `MessagingFleet`). Each
+ * scheduled request is one authenticated
+ * `POST /v1/conversations/:id/messages` from a sender device to its direct
+ * conversation, with one ciphertext of the scenario's size per recipient
+ * device and a unique clientMessageId; only 2xx counts as success. The
+ * recipients ack what they receive, and each arrival is reported as
+ * send-to-delivery latency from the request's intended time.
+ *
+ * @example
+ * await smokeCommand({ outDir: 'artifacts/smoke', target: messagingSendTarget() });
+ */
+export function messagingSendTarget(options: MessagingSendOptions = {}): LoadTargetFactory {
+  return async (urls: ServiceUrls): Promise<LoadTarget> => {
+    const fleet = await MessagingFleet.enrol(urls, options);
+    const copies = fleet.routes.map((r) => r.deviceIds.length);
+    return {
+      name: 'messaging-send',
+      description:
+        `POST /v1/conversations/:id/messages from ${fleet.routes.length} sender devices, ${Math.min(...copies)}–${Math.max(...copies)} ` +
+        `ciphertexts per send (one per recipient device); ${fleet.receivingDevices} recipient devices ack over WebSocket`,
+      interim: false,
+      open: (context) => openSendSession(urls, fleet, context, options.deliveryGraceMs ?? 10_000),
+      dispose: () => fleet.stop(),
+    };
+  };
+}
+
+async function openSendSession(urls: ServiceUrls, fleet: MessagingFleet, context: TargetOpenContext, graceMs: number): Promise<TargetSession> {
+  const origin = new URL(urls.messaging);
+  const pool = new Pool(origin.origin, {
+    connections: context.connections,
+    pipelining: 1,
+    // The generator enforces the timeout from the intended send time; these only stop a dead socket from outliving the run.
+    headersTimeout: context.timeoutMs * 2,
+    bodyTimeout: context.timeoutMs * 2,
+    connectTimeout: Math.min(context.timeoutMs, 10_000),
+    keepAliveTimeout: 60_000,
+  });
+  const builder = new SendBodyBuilder(context.payloadBytes > 0 ? context.payloadBytes : 1024);
+  const routes: PreparedRoute[] = fleet.routes.map((route) => ({
+    route,
+    path: `/v1/conversations/${encodeURIComponent(route.conversationId)}/messages`,
+    prefixes: builder.devicePrefixes(route.deviceIds),
+  }));
+  // Unique per run and scenario, so a redelivery from an earlier scenario can never be taken for one of this one's.
+  const tag = `${randomBytes(4).toString('hex')}.${context.scenario}`;
+  const tracker = new DeliveryTracker((latencyMs, index) => {
+    context.recordDelivery(latencyMs, index);
+  });
+  const at = { reconnects: fleet.reconnects, refreshes: fleet.refresher.refreshes };
+
+  const post = async (index: number, clientMessageId: string, signal: AbortSignal): Promise<SendOutcome> => {
+    const { route, path, prefixes } = routeOf(routes, index);
+    try {
+      const response = await pool.request({
+        path,
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${route.sender.session.tokens.accessToken}`,
+          'content-type': 'application/json',
+          // The services log this id with the request, so a slow request in the report can be found in their logs.
+          'x-request-id': `smoke-${context.scenario}-${index}`,
+        },
+        body: builder.body(clientMessageId, prefixes, index),
+        signal,
+      });
+      await response.body.dump();
+      const ok = response.statusCode >= 200 && response.statusCode < 300;
+      return ok ? { kind: 'ok', status: response.statusCode } : { kind: 'status', status: response.statusCode };
+    } catch (error) {
+      return { kind: 'connection', detail: error instanceof Error ? (error as Error & { code?: string }).code ?? error.message : String(error) };
+    }
+  };
+
+  // One uncounted send per route first: connecting, the first use of the parsers and each conversation's first write
+  // would otherwise land on the first scheduled requests. Their envelopes arrive unmatched and are simply acked.
+  await Promise.all(routes.map((_, i) => post(i, `${tag}.warmup.${i}`, AbortSignal.timeout(context.timeoutMs))));
+  fleet.onEnvelope = (deviceId, envelope) => {
+    tracker.received(deviceId, envelope.clientMessageId, performance.now());
+  };
+
+  return {
+    payloadBytes: builder.ciphertextBytes,
+    send: async (request: SendRequest): Promise<SendOutcome> => {
+      const clientMessageId = `${tag}.${request.index}`;
+      tracker.sent(clientMessageId, request.index, request.intendedAt, routeOf(routes, request.index).route.deviceIds);
+      const outcome = await post(request.index, clientMessageId, request.signal);
+      tracker.settled(clientMessageId, outcome.kind === 'ok' ? 'ok' : outcome.kind === 'status' && outcome.status < 500 ? 'refused' : 'unknown');
+      return outcome;
+    },
+    queued: () => pool.stats.queued + pool.stats.pending,
+    close: async () => {
+      await tracker.drained(graceMs);
+      fleet.onEnvelope = () => undefined;
+      await pool.close();
+    },
+    delivery: () => ({
+      expected: tracker.expected,
+      delivered: tracker.delivered,
+      reconnects: fleet.reconnects - at.reconnects,
+      tokenRefreshes: fleet.refresher.refreshes - at.refreshes,
+    }),
+  };
+}
+
+interface PreparedRoute {
+  readonly route: SendRoute;
+  readonly path: string;
+  readonly prefixes: readonly Buffer[];
+}
+
+/** Requests go round the routes, so every sender device carries an equal share of the rate. */
+function routeOf(routes: readonly PreparedRoute[], index: number): PreparedRoute {
+  const route = routes[index % routes.length];
+  if (route === undefined) throw new Error('the fleet has no send routes');
+  return route;
+}

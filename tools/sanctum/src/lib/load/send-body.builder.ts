@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+
+/** Distinct random ciphertexts per scenario; requests rotate through them. */
+const POOL_SIZE = 16;
+
+/**
+ * The JSON body of one Messaging send, built from pre-encoded parts: one
+ * ciphertext of the scenario's size per recipient device, random bytes in
+ * base64url (no padding), as `POST /v1/conversations/:id/messages` takes them.
+ * Encoding 64 KiB of fresh randomness per device per request would cost the
+ * generator more CPU than the send costs the client it stands for, and the
+ * server cannot tell (it stores opaque bytes), so a pool of random
+ * ciphertexts is rotated instead; only the clientMessageId is new each time.
+ */
+export class SendBodyBuilder {
+  private readonly ciphertexts: Buffer[];
+  private readonly closing = Buffer.from('"}');
+  private readonly comma = Buffer.from(',');
+  private readonly end = Buffer.from(']}');
+
+  constructor(readonly ciphertextBytes: number) {
+    if (!Number.isInteger(ciphertextBytes) || ciphertextBytes < 1) throw new Error('a ciphertext is at least one byte');
+    this.ciphertexts = Array.from({ length: POOL_SIZE }, () => Buffer.from(randomBytes(ciphertextBytes).toString('base64url')));
+  }
+
+  /** Parts for a route's devices, computed once per route: `{"deviceId":"…","ciphertext":"`. */
+  devicePrefixes(deviceIds: readonly string[]): Buffer[] {
+    return deviceIds.map((deviceId) => Buffer.from(`{"deviceId":${JSON.stringify(deviceId)},"ciphertext":"`));
+  }
+
+  body(clientMessageId: string, devicePrefixes: readonly Buffer[], index: number): Buffer {
+    const parts: Buffer[] = [Buffer.from(`{"clientMessageId":${JSON.stringify(clientMessageId)},"envelopes":[`)];
+    devicePrefixes.forEach((prefix, i) => {
+      if (i > 0) parts.push(this.comma);
+      parts.push(prefix, this.ciphertexts[(index + i) % POOL_SIZE] ?? this.closing, this.closing);
+    });
+    parts.push(this.end);
+    return Buffer.concat(parts);
+  }
+}
