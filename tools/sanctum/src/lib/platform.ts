@@ -26,6 +26,7 @@ export interface PlatformOptions {
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   /** The parent's environment, passed through (PATH and friends). */
   baseEnv?: Record<string, string | undefined>;
+  /** How long each service may take to answer /readyz (default 60 s). */
   readyTimeoutMs?: number;
 }
 
@@ -96,7 +97,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     stop: (graceMs = 10_000) => stopAll(services, graceMs),
   };
   try {
-    await Promise.all(services.map((s) => waitUntilReady(s, options.readyTimeoutMs ?? 20_000)));
+    // Generous: on a busy 2-core CI runner three cold Node processes can take well over 10 s to answer.
+    await Promise.all(services.map((s) => waitUntilReady(s, options.readyTimeoutMs ?? 60_000)));
   } catch (error) {
     await platform.stop(2000);
     throw error;
