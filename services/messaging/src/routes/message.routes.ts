@@ -6,6 +6,7 @@ import type { ConversationService } from '../domain/conversation.service.js';
 import type { SendResult, SendService } from '../domain/send.service.js';
 import type { MessagingMetrics } from '../metrics/messaging.metrics.js';
 import { Base64Url, ErrorSchema, Id } from './schemas.js';
+import { installPlainJsonParser } from './send-body.parser.js';
 
 const security = [{ bearerAuth: [] }];
 const tags = ['messages'];
@@ -73,6 +74,20 @@ export function registerMessageRoutes(
     return result;
   };
 
+  // Their own scope, so that only these fixed-shape bodies skip the prototype-poisoning scan.
+  void app.register(async (scope: SanctumApp) => {
+    installPlainJsonParser(scope);
+    registerSendRoutes(scope, sends, conversations, rateLimit, answer);
+  });
+}
+
+function registerSendRoutes(
+  app: SanctumApp,
+  sends: SendService,
+  conversations: ConversationService,
+  rateLimit: object,
+  answer: (result: SendResult) => SendResult,
+): void {
   app.post(
     '/v1/conversations/:conversationId/messages',
     {
