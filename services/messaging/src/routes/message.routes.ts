@@ -3,7 +3,7 @@ import type { SanctumApp } from '@sanctum/kernel';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { ConversationService } from '../domain/conversation.service.js';
-import type { SendResult, SendService } from '../domain/send.service.js';
+import type { DecodedSend, SendBody, SendResult, SendService } from '../domain/send.service.js';
 import type { MessagingMetrics } from '../metrics/messaging.metrics.js';
 import { Base64Url, ErrorSchema, Id } from './schemas.js';
 import { installPlainJsonParser } from './send-body.parser.js';
@@ -103,7 +103,8 @@ function registerSendRoutes(
       },
     },
     async (request, reply) => {
-      const result = await sends.send({ conversationId: request.params.conversationId, sender: request.auth, ...request.body });
+      const decoded = decodeAndRelease(sends, request);
+      const result = await sends.send({ conversationId: request.params.conversationId, sender: request.auth, ...decoded });
       return reply.status(201).send(answer(result));
     },
   );
@@ -123,9 +124,22 @@ function registerSendRoutes(
       },
     },
     async (request, reply) => {
+      const decoded = decodeAndRelease(sends, request);
       const conversationId = await conversations.directConversationId(request.auth.accountId, request.params.accountId);
-      const result = await sends.send({ conversationId, sender: request.auth, ...request.body });
+      const result = await sends.send({ conversationId, sender: request.auth, ...decoded });
       return reply.status(201).send(answer(result));
     },
   );
+}
+
+/**
+ * Decodes the ciphertexts, then drops the request's reference to the parsed
+ * body: its base64url text would otherwise live until the commit answers, get
+ * copied by every scavenge meanwhile and end up in the old generation (the
+ * garbage collector took a quarter of the CPU time of 64 KiB sends).
+ */
+function decodeAndRelease(sends: SendService, request: { body: SendBody }): DecodedSend {
+  const decoded = sends.decode(request.body);
+  (request as { body: unknown }).body = undefined;
+  return decoded;
 }
