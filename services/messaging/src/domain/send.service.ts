@@ -3,7 +3,7 @@ import type { AccessClaims } from '@sanctum/kernel';
 import type { Kysely } from 'kysely';
 import type { GroupCommitter } from '../store/group-commit.js';
 import type { MessageStore } from '../store/message.store.js';
-import type { NewEnvelope, QueueStore } from '../store/queue.store.js';
+import type { NewEnvelope, QueueStore, StoredEnvelope } from '../store/queue.store.js';
 import { isTransientConflict, isUniqueViolation } from '../store/store-errors.js';
 import type { MessageRow, MessagingTables } from '../store/tables.js';
 import { compareDevices } from './device-set.js';
@@ -55,8 +55,8 @@ export interface SendServiceOptions {
   readonly maxCiphertextBytes: number;
   readonly queueMaxDepth: number;
   readonly clock: () => number;
-  /** Called after commit with the devices that have something new (wakes their sockets). */
-  readonly onStored: (deviceIds: readonly string[]) => void;
+  /** Called after commit with the envelopes just stored (their sockets push them). */
+  readonly onStored: (envelopes: readonly StoredEnvelope[]) => void;
 }
 
 /**
@@ -69,7 +69,7 @@ export class SendService {
 
   /** Resolves once every envelope is committed (or with the first result, for a retry). */
   async send(request: SendRequest): Promise<SendResult> {
-    let stored: { result: SendResult; recipients: readonly string[] };
+    let stored: { result: SendResult; envelopes: readonly StoredEnvelope[] };
     try {
       stored = await this.options.committer.run((trx) => this.store(trx, request));
     } catch (error) {
@@ -77,7 +77,7 @@ export class SendService {
       if (isTransientConflict(error)) throw new AppError('MSG_STORE_BUSY', 'The message store is busy; retry with the same clientMessageId', 503);
       throw error;
     }
-    this.options.onStored(stored.recipients);
+    this.options.onStored(stored.envelopes);
     return stored.result;
   }
 
@@ -113,7 +113,7 @@ export class SendService {
   private async store(
     trx: Kysely<MessagingTables>,
     request: SendRequest,
-  ): Promise<{ result: SendResult; recipients: readonly string[] }> {
+  ): Promise<{ result: SendResult; envelopes: readonly StoredEnvelope[] }> {
     const { messages, queues } = this.options;
     // Sequence first: it locks the conversation (PostgreSQL), then the message
     // row, whose unique (device, client id) turns a retry into a replay before
@@ -159,8 +159,7 @@ export class SendService {
       sent_at: sentAt,
       ciphertext: request.ciphertexts[index] ?? Buffer.alloc(0),
     }));
-    await queues.append(trx, envelopes);
-    return { result: toResult(message, false), recipients: addressed };
+    return { result: toResult(message, false), envelopes: await queues.append(trx, envelopes) };
   }
 
   private async replay(request: SendRequest): Promise<SendResult> {
