@@ -124,9 +124,9 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
     maxCiphertextBytes: config.MAX_CIPHERTEXT_BYTES,
     queueMaxDepth: config.QUEUE_MAX_DEPTH,
     clock,
-    onStored: (deviceIds) => {
-      metrics.envelopesStored.inc(deviceIds.length);
-      gateway.stored(deviceIds);
+    onStored: (envelopes) => {
+      metrics.envelopesStored.inc(envelopes.length);
+      gateway.stored(envelopes);
     },
   });
   const follower = new AuthEventsFollower({

@@ -81,6 +81,31 @@ describe('send limits', () => {
     expect(reused.body.error.code).toBe('MSG_CLIENT_ID_REUSED');
   });
 
+  it('refuses prototype-poisoning keys, malformed and empty JSON bodies with 400, storing nothing', async () => {
+    const token = await alice.devices[1]!.token();
+    const post = async (body: string) => {
+      const response = await fetch(`${service.url}/v1/direct/${bob.accountId}/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body,
+      });
+      return { status: response.status, code: ((await response.json()) as { error: { code: string } }).error.code };
+    };
+    const device = bob.devices[0]!.deviceId;
+    const poisoned = [
+      `{"clientMessageId":"p1","envelopes":[],"__proto__":{"admin":true}}`,
+      `{"clientMessageId":"p2","envelopes":[{"deviceId":"${device}","ciphertext":"AA","constructor":{"prototype":{"x":1}}}]}`,
+      `{"clientMessageId":"p3","envelopes":[{"deviceId":"${device}","ciphertext":"AA","__proto__":{"deviceId":"x"}}]}`,
+    ];
+    for (const body of poisoned) expect(await post(body), body).toEqual({ status: 400, code: 'REQ_VALIDATION_FAILED' });
+    expect(await post('{"clientMessageId":')).toEqual({ status: 400, code: 'REQ_INVALID_JSON' });
+    expect(await post('')).toEqual({ status: 400, code: 'REQ_INVALID_JSON' });
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+    const queue = await call(service.url, 'GET', '/v1/queue?after=0&limit=100', await bob.devices[0]!.token());
+    const stored = (queue.body as { envelopes: { clientMessageId: string }[] }).envelopes.map((e) => e.clientMessageId);
+    expect(stored).not.toContain('p3');
+  });
+
   it('limits sends per device with 429 and Retry-After', async () => {
     const token = await bob.devices[0]!.token();
     let limited: { status: number; body: { error: { code: string } }; headers: Headers } | undefined;

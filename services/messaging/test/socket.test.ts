@@ -91,6 +91,37 @@ describe('device WebSocket', () => {
     await stream.close();
   });
 
+  it('pushes live envelopes in order, without gaps, whether they fit the window or wait for acks', async () => {
+    const { account, device } = await recipient();
+    const stream = await TestStream.open(service.wsUrl, device);
+    await stream.waitFor(() => stream.hasQueueEmpty(), 'queue_empty');
+    const token = await sender.devices[0]!.token();
+    // Concurrent sends share commits; more of them than the window holds.
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        call(service.url, 'POST', `/v1/direct/${account.accountId}/messages`, token, {
+          clientMessageId: `live-${i}`,
+          envelopes: [{ deviceId: device.deviceId, ciphertext: fakeCiphertext(16) }],
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(201));
+    await stream.waitForEnvelopes(3);
+    let acked = 0;
+    while (stream.envelopes().length < 8) {
+      const got = stream.envelopes();
+      if (got.length > acked) stream.ack(got.slice(acked).map((e) => e.id));
+      acked = got.length;
+      await stream.waitForEnvelopes(acked + 1);
+    }
+    const received = stream.envelopes();
+    expect(received.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const ids = received.map((e) => e.id);
+    expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+    expect(new Set(received.map((e) => e.clientMessageId)).size).toBe(8);
+    await stream.close();
+  });
+
   it('replaces the older connection of the same device with close code 4409', async () => {
     const { device } = await recipient();
     const first = await TestStream.open(service.wsUrl, device);

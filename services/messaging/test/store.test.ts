@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { timeOrderedId } from '../src/domain/ids.js';
 import { RetentionSweeper } from '../src/domain/retention.sweeper.js';
 import { migrations } from '../src/migrations/index.js';
+import { ConversationStore } from '../src/store/conversation.store.js';
 import { GroupCommitter } from '../src/store/group-commit.js';
 import { MessageStore } from '../src/store/message.store.js';
 import { QueueStore } from '../src/store/queue.store.js';
@@ -53,6 +54,22 @@ describe.each(testEngines())('messaging stores on $name', (engine) => {
   afterEach(async () => {
     await committer.drain();
     await database.close();
+  });
+
+  it('finds direct conversations by key, remembering found ids but never a miss', async () => {
+    const conversations = new ConversationStore(database.db, new RawSql(database.engine), 1);
+    const direct = (id: string, key: string) =>
+      committer.run((trx) =>
+        conversations.insert(trx, { conversation_id: id, kind: 'direct', direct_key: key, metadata: null, version: 1, last_seq: 0, created_at: 1 }, []),
+      );
+    expect(await conversations.directId('a b')).toBeUndefined();
+    await direct('c1', 'a b');
+    expect(await conversations.directId('a b')).toBe('c1');
+    await direct('c2', 'a c');
+    expect(await conversations.directId('a c')).toBe('c2');
+    // Only one remembered: the first is looked up again, and is still right.
+    expect(await conversations.directId('a b')).toBe('c1');
+    expect(await conversations.directId('x y')).toBeUndefined();
   });
 
   it('commits concurrent writes together, and a failing one alone is undone', async () => {

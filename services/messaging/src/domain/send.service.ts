@@ -3,7 +3,7 @@ import type { AccessClaims } from '@sanctum/kernel';
 import type { Kysely } from 'kysely';
 import type { GroupCommitter } from '../store/group-commit.js';
 import type { MessageStore } from '../store/message.store.js';
-import type { NewEnvelope, QueueStore } from '../store/queue.store.js';
+import type { NewEnvelope, QueueStore, StoredEnvelope } from '../store/queue.store.js';
 import { isTransientConflict, isUniqueViolation } from '../store/store-errors.js';
 import type { MessageRow, MessagingTables } from '../store/tables.js';
 import { compareDevices } from './device-set.js';
@@ -15,11 +15,28 @@ export interface AddressedCiphertext {
   readonly ciphertext: string;
 }
 
-export interface SendRequest {
-  readonly conversationId: string;
-  readonly sender: Pick<AccessClaims, 'accountId' | 'deviceId'>;
+/** What a device sends, as parsed from the request body. */
+export interface SendBody {
   readonly clientMessageId: string;
   readonly envelopes: readonly AddressedCiphertext[];
+}
+
+/**
+ * A send body checked and decoded: the ciphertexts as bytes. It holds no
+ * reference to the base64url text, so the caller can drop the parsed body
+ * (87 KB of text per 64 KiB ciphertext) while the send waits for its commit:
+ * text that dies before the next scavenge costs the garbage collector
+ * nothing, text still referenced is copied, then promoted.
+ */
+export interface DecodedSend {
+  readonly clientMessageId: string;
+  readonly deviceIds: readonly string[];
+  readonly ciphertexts: readonly Buffer[];
+}
+
+export interface SendRequest extends DecodedSend {
+  readonly conversationId: string;
+  readonly sender: Pick<AccessClaims, 'accountId' | 'deviceId'>;
 }
 
 export interface SendResult {
@@ -38,8 +55,8 @@ export interface SendServiceOptions {
   readonly maxCiphertextBytes: number;
   readonly queueMaxDepth: number;
   readonly clock: () => number;
-  /** Called after commit with the devices that have something new (wakes their sockets). */
-  readonly onStored: (deviceIds: readonly string[]) => void;
+  /** Called after commit with the envelopes just stored (their sockets push them). */
+  readonly onStored: (envelopes: readonly StoredEnvelope[]) => void;
 }
 
 /**
@@ -50,24 +67,24 @@ export interface SendServiceOptions {
 export class SendService {
   constructor(private readonly options: SendServiceOptions) {}
 
+  /** Resolves once every envelope is committed (or with the first result, for a retry). */
   async send(request: SendRequest): Promise<SendResult> {
-    const ciphertexts = this.decode(request.envelopes);
-    let stored: { result: SendResult; recipients: string[] };
+    let stored: { result: SendResult; envelopes: readonly StoredEnvelope[] };
     try {
-      stored = await this.options.committer.run((trx) => this.store(trx, request, ciphertexts));
+      stored = await this.options.committer.run((trx) => this.store(trx, request));
     } catch (error) {
       if (isUniqueViolation(error)) return this.replay(request);
       if (isTransientConflict(error)) throw new AppError('MSG_STORE_BUSY', 'The message store is busy; retry with the same clientMessageId', 503);
       throw error;
     }
-    this.options.onStored(stored.recipients);
+    this.options.onStored(stored.envelopes);
     return stored.result;
   }
 
-  /** Size and duplicate checks before any database work; sizes are of the decoded bytes. */
-  private decode(envelopes: readonly AddressedCiphertext[]): Buffer[] {
+  /** Size, encoding and duplicate checks before any database work; sizes are of the decoded bytes. */
+  decode(body: SendBody): DecodedSend {
     const seen = new Set<string>();
-    return envelopes.map((envelope) => {
+    const ciphertexts = body.envelopes.map((envelope) => {
       if (seen.has(envelope.deviceId)) {
         throw new AppError('MSG_DUPLICATE_DEVICE', `Device ${envelope.deviceId} is addressed twice`, 400, { deviceId: envelope.deviceId });
       }
@@ -90,13 +107,13 @@ export class SendService {
       }
       return decoded;
     });
+    return { clientMessageId: body.clientMessageId, deviceIds: [...seen], ciphertexts };
   }
 
   private async store(
     trx: Kysely<MessagingTables>,
     request: SendRequest,
-    ciphertexts: readonly Buffer[],
-  ): Promise<{ result: SendResult; recipients: string[] }> {
+  ): Promise<{ result: SendResult; envelopes: readonly StoredEnvelope[] }> {
     const { messages, queues } = this.options;
     // Sequence first: it locks the conversation (PostgreSQL), then the message
     // row, whose unique (device, client id) turns a retry into a replay before
@@ -120,7 +137,7 @@ export class SendService {
       throw new AppError('MSG_NOT_A_MEMBER', 'Only members may send to this conversation', 403);
     }
     const known = await messages.devicesOf(trx, members);
-    const addressed = request.envelopes.map((e) => e.deviceId);
+    const addressed = request.deviceIds;
     const mismatch = compareDevices(known, request.sender.deviceId, addressed);
     if (mismatch !== undefined) {
       throw new AppError('MSG_DEVICE_MISMATCH', 'The addressed devices differ from the members’ current devices', 409, { ...mismatch });
@@ -131,8 +148,8 @@ export class SendService {
       throw new AppError('MSG_RECIPIENT_QUEUE_FULL', 'A recipient device has too many unacknowledged envelopes', 429, { devices: full });
     }
 
-    const envelopes: NewEnvelope[] = request.envelopes.map((envelope, index) => ({
-      device_id: envelope.deviceId,
+    const envelopes: NewEnvelope[] = addressed.map((deviceId, index) => ({
+      device_id: deviceId,
       message_id: message.message_id,
       conversation_id: message.conversation_id,
       seq,
@@ -140,10 +157,9 @@ export class SendService {
       sender_device_id: message.sender_device_id,
       client_message_id: message.client_message_id,
       sent_at: sentAt,
-      ciphertext: ciphertexts[index] ?? Buffer.alloc(0),
+      ciphertext: request.ciphertexts[index] ?? Buffer.alloc(0),
     }));
-    await queues.append(trx, envelopes);
-    return { result: toResult(message, false), recipients: addressed };
+    return { result: toResult(message, false), envelopes: await queues.append(trx, envelopes) };
   }
 
   private async replay(request: SendRequest): Promise<SendResult> {

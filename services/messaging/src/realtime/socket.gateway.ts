@@ -3,6 +3,7 @@ import type { AccessClaims, NotificationBus, RevocationList } from '@sanctum/ker
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from '@fastify/websocket';
 import type { MessagingMetrics } from '../metrics/messaging.metrics.js';
+import type { StoredEnvelope } from '../store/queue.store.js';
 import type { ReplicaEffect } from '../store/replica.store.js';
 import { DeviceConnection } from './device-connection.js';
 import type { DeviceConnectionDeps } from './device-connection.js';
@@ -80,11 +81,22 @@ export class SocketGateway {
     connection.start();
   }
 
-  /** Envelopes for these devices were committed on this instance: push locally, and wake other instances. */
-  stored(deviceIds: readonly string[]): void {
-    for (const deviceId of deviceIds) {
-      this.byDevice.get(deviceId)?.wake();
-      if (!this.crossInstance) continue;
+  /**
+   * These envelopes were committed on this instance: push them to local
+   * sockets, and wake other instances. Alone (no shared bus), this instance
+   * stores every envelope, so a socket may push them from memory; with
+   * others, one of theirs may hold a smaller id not yet read, so the socket
+   * reads its queue instead.
+   */
+  stored(envelopes: readonly StoredEnvelope[]): void {
+    for (const envelope of envelopes) {
+      const deviceId = envelope.device_id;
+      const connection = this.byDevice.get(deviceId);
+      if (!this.crossInstance) {
+        connection?.offer(envelope);
+        continue;
+      }
+      connection?.wake();
       const signal: DeviceSignal = { type: 'wake', from: this.options.instanceId };
       this.options.bus.publish(deviceChannel(deviceId), signal).catch((error: unknown) => {
         // Only a wake-up: the envelope is stored and reaches the device on its next read or reconnect.

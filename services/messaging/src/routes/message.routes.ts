@@ -3,9 +3,10 @@ import type { SanctumApp } from '@sanctum/kernel';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { ConversationService } from '../domain/conversation.service.js';
-import type { SendResult, SendService } from '../domain/send.service.js';
+import type { DecodedSend, SendBody, SendResult, SendService } from '../domain/send.service.js';
 import type { MessagingMetrics } from '../metrics/messaging.metrics.js';
 import { Base64Url, ErrorSchema, Id } from './schemas.js';
+import { installPlainJsonParser } from './send-body.parser.js';
 
 const security = [{ bearerAuth: [] }];
 const tags = ['messages'];
@@ -73,6 +74,20 @@ export function registerMessageRoutes(
     return result;
   };
 
+  // Their own scope, so that only these fixed-shape bodies skip the prototype-poisoning scan.
+  void app.register(async (scope: SanctumApp) => {
+    installPlainJsonParser(scope);
+    registerSendRoutes(scope, sends, conversations, rateLimit, answer);
+  });
+}
+
+function registerSendRoutes(
+  app: SanctumApp,
+  sends: SendService,
+  conversations: ConversationService,
+  rateLimit: object,
+  answer: (result: SendResult) => SendResult,
+): void {
   app.post(
     '/v1/conversations/:conversationId/messages',
     {
@@ -88,7 +103,8 @@ export function registerMessageRoutes(
       },
     },
     async (request, reply) => {
-      const result = await sends.send({ conversationId: request.params.conversationId, sender: request.auth, ...request.body });
+      const decoded = decodeAndRelease(sends, request);
+      const result = await sends.send({ conversationId: request.params.conversationId, sender: request.auth, ...decoded });
       return reply.status(201).send(answer(result));
     },
   );
@@ -108,9 +124,22 @@ export function registerMessageRoutes(
       },
     },
     async (request, reply) => {
+      const decoded = decodeAndRelease(sends, request);
       const conversationId = await conversations.directConversationId(request.auth.accountId, request.params.accountId);
-      const result = await sends.send({ conversationId, sender: request.auth, ...request.body });
+      const result = await sends.send({ conversationId, sender: request.auth, ...decoded });
       return reply.status(201).send(answer(result));
     },
   );
+}
+
+/**
+ * Decodes the ciphertexts, then drops the request's reference to the parsed
+ * body: its base64url text would otherwise live until the commit answers, get
+ * copied by every scavenge meanwhile and end up in the old generation (the
+ * garbage collector took a quarter of the CPU time of 64 KiB sends).
+ */
+function decodeAndRelease(sends: SendService, request: { body: SendBody }): DecodedSend {
+  const decoded = sends.decode(request.body);
+  (request as { body: unknown }).body = undefined;
+  return decoded;
 }

@@ -11,9 +11,18 @@ export interface ConversationRecord {
 
 /** Conversations and their members. Writes take the transaction they run in; reads use the pool. */
 export class ConversationStore {
+  /**
+   * Direct conversation ids by key, remembered once found: a direct
+   * conversation is never deleted and its key never changes, so a remembered
+   * id stays right (on every instance); misses are not remembered. Saves the
+   * send path a read transaction per direct send.
+   */
+  private readonly directIds = new Map<string, string>();
+
   constructor(
     private readonly db: Kysely<MessagingTables>,
     private readonly raw: RawSql,
+    private readonly directIdsRemembered = 10_000,
   ) {}
 
   async insert(trx: Kysely<MessagingTables>, conversation: ConversationRow, members: readonly MemberRow[]): Promise<void> {
@@ -27,8 +36,17 @@ export class ConversationStore {
 
   /** The send path's lookup: just the id of a direct conversation. */
   async directId(directKey: string): Promise<string | undefined> {
+    const remembered = this.directIds.get(directKey);
+    if (remembered !== undefined) return remembered;
     const rows = await this.raw.rows<{ conversation_id: string }>(this.db, 'select conversation_id from conversations where direct_key = ?', [directKey]);
-    return rows[0]?.conversation_id;
+    const found = rows[0]?.conversation_id;
+    if (found !== undefined) {
+      // Bounded: forget the oldest (Map keeps insertion order) rather than grow with every pair ever seen.
+      const oldest = this.directIds.keys().next();
+      if (this.directIds.size >= this.directIdsRemembered && oldest.done !== true) this.directIds.delete(oldest.value);
+      this.directIds.set(directKey, found);
+    }
+    return found;
   }
 
   async find(db: Kysely<MessagingTables>, conversationId: string): Promise<ConversationRecord | undefined> {

@@ -21,12 +21,13 @@ export class QueueStore {
   ) {}
 
   /**
-   * Appends envelopes and counts them into each device's queue depth. The
-   * depth update comes first so that, on PostgreSQL, the device row is locked
-   * before the envelope id is drawn.
+   * Appends envelopes and counts them into each device's queue depth; returns
+   * them with their ids, in the order given. The depth update comes first so
+   * that, on PostgreSQL, the device row is locked before the envelope id is
+   * drawn.
    */
-  async append(trx: Kysely<MessagingTables>, envelopes: readonly NewEnvelope[]): Promise<void> {
-    if (envelopes.length === 0) return;
+  async append(trx: Kysely<MessagingTables>, envelopes: readonly NewEnvelope[]): Promise<StoredEnvelope[]> {
+    if (envelopes.length === 0) return [];
     // One UPDATE per distinct count; a send addresses each device once, so usually exactly one.
     const perDevice = new Map<string, number>();
     for (const e of envelopes) perDevice.set(e.device_id, (perDevice.get(e.device_id) ?? 0) + 1);
@@ -39,14 +40,22 @@ export class QueueStore {
     for (const [count, deviceIds] of byCount) {
       await this.raw.run(trx, `update devices set queue_depth = queue_depth + ? where device_id in (${placeholders(deviceIds.length)})`, [count, ...deviceIds]);
     }
+    const stored: StoredEnvelope[] = [];
     for (let start = 0; start < envelopes.length; start += INSERT_CHUNK) {
       const chunk = envelopes.slice(start, start + INSERT_CHUNK);
       const values: unknown[] = [];
       for (const e of chunk) {
         values.push(e.device_id, e.message_id, e.conversation_id, e.seq, e.sender_account_id, e.sender_device_id, e.client_message_id, e.sent_at, e.ciphertext);
       }
-      await this.raw.run(trx, `insert into envelopes (${ENVELOPE_COLUMNS}) values ${Array(chunk.length).fill(ENVELOPE_ROW).join(', ')}`, values);
+      // RETURNING promises no row order: ids are matched back by device.
+      const ids = await this.raw.rows<{ envelope_id: number; device_id: string }>(
+        trx,
+        `insert into envelopes (${ENVELOPE_COLUMNS}) values ${Array(chunk.length).fill(ENVELOPE_ROW).join(', ')} returning envelope_id, device_id`,
+        values,
+      );
+      stored.push(...matchIds(chunk, ids));
     }
+    return stored;
   }
 
   /** A device's envelopes with ids above `after`, in id (= commit) order. */
@@ -110,4 +119,24 @@ export class QueueStore {
       .executeTakeFirstOrThrow();
     return { total: row.total, max: row.max };
   }
+}
+
+/**
+ * Pairs inserted rows with the ids RETURNING gave them. Within one statement
+ * ids grow in insertion order, so for each device the k-th smallest id
+ * belongs to its k-th row, whatever order RETURNING lists them in.
+ */
+function matchIds(rows: readonly NewEnvelope[], ids: readonly { envelope_id: number; device_id: string }[]): StoredEnvelope[] {
+  const byDevice = new Map<string, number[]>();
+  for (const { envelope_id: id, device_id: deviceId } of ids) {
+    const list = byDevice.get(deviceId);
+    if (list === undefined) byDevice.set(deviceId, [id]);
+    else list.push(id);
+  }
+  for (const list of byDevice.values()) list.sort((a, b) => a - b);
+  return rows.map((row) => {
+    const id = byDevice.get(row.device_id)?.shift();
+    if (id === undefined) throw new Error('an inserted envelope has no id');
+    return { ...row, envelope_id: id };
+  });
 }
