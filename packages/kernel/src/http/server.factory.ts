@@ -1,5 +1,4 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -18,6 +17,7 @@ import { installHealthRoutes } from './health.routes.js';
 import type { ReadyCheck } from './health.routes.js';
 import { installMetrics } from './metrics.plugin.js';
 import { requestIdFrom } from './request-id.js';
+import { installResponseHeaders } from './security-headers.js';
 
 /**
  * One log line per request (on completion) instead of Fastify's two, and none
@@ -104,12 +104,9 @@ export async function createServer(options: ServerOptions): Promise<SanctumApp> 
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.addHook('onSend', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
-  });
+  installResponseHeaders(app, { contentSecurityPolicy: false });
   installErrorHandler(app);
 
-  await app.register(helmet, { contentSecurityPolicy: false, global: true });
   const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter((o) => o.length > 0);
   await app.register(cors, {
     origin: origins.length === 0 ? false : origins,
