@@ -118,6 +118,21 @@ describe.each(testEngines())('handle lookups with two instances on $name', (engi
     expect(await lookup(reader, 'alice', bob.token)).toBe('DIR_HANDLE_NOT_FOUND');
   });
 
+  it('starts without a cache when the bus cannot subscribe, and then always asks the database', async () => {
+    class Unsubscribable extends InProcessBus {
+      override async subscribe(): Promise<() => Promise<void>> {
+        throw new Error('bus down');
+      }
+    }
+    const reader = await secondInstance(new Unsubscribable());
+    const alice = await h.newDevice();
+    const bob = await h.newDevice();
+    await h.call('PUT', '/v1/handle', alice.token, { handle: 'alice' });
+    expect(await lookup(reader, 'alice', bob.token)).toBe(alice.accountId);
+    await h.call('DELETE', '/v1/handle', alice.token);
+    expect(await lookup(reader, 'alice', bob.token)).toBe('DIR_HANDLE_NOT_FOUND');
+  });
+
   it('forgets the handle of an account Auth deleted', async () => {
     const reader = await secondInstance(bus);
     const alice = await h.newDevice();

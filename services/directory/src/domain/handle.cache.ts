@@ -32,6 +32,7 @@ export class HandleCache {
   /** The handle cached for each account, so a change by account finds it. */
   private readonly handleOfAccount = new Map<string, string>();
   private generation = 0;
+  private disabled = false;
 
   constructor(
     private readonly options: HandleCacheOptions,
@@ -39,7 +40,13 @@ export class HandleCache {
   ) {}
 
   get enabled(): boolean {
-    return this.options.ttlMs > 0 && this.options.maxEntries > 0;
+    return !this.disabled && this.options.ttlMs > 0 && this.options.maxEntries > 0;
+  }
+
+  /** For good: when changes made elsewhere cannot reach this cache, it must not answer at all. */
+  disable(): void {
+    this.disabled = true;
+    this.clear();
   }
 
   get size(): number {

@@ -28,9 +28,17 @@ export class HandleChanges {
   ) {}
 
   static async follow(bus: NotificationBus, cache: HandleCache, logger: Pick<FastifyBaseLogger, 'warn'>): Promise<HandleChanges> {
-    const unsubscribe = await bus.subscribe(HANDLE_CHANGES_CHANNEL, (message) => {
-      if (isHandleChange(message)) cache.forgetAccount(message.accountId);
-    });
+    let unsubscribe = async (): Promise<void> => undefined;
+    try {
+      unsubscribe = await bus.subscribe(HANDLE_CHANGES_CHANNEL, (message) => {
+        if (isHandleChange(message)) cache.forgetAccount(message.accountId);
+      });
+    } catch (error) {
+      // Start anyway (the bus was optional for the Directory before the cache), but without the
+      // subscription other instances' changes would not reach this cache: lookups go to the database.
+      cache.disable();
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'handle changes unsubscribable; handle lookup cache off');
+    }
     return new HandleChanges(bus, cache, logger, unsubscribe);
   }
 
