@@ -50,6 +50,32 @@ describe('loggerOptions', () => {
     const requestLines = lines().filter((l) => l.msg === 'request completed');
     expect(requestLines).toHaveLength(1);
     expect(requestLines[0]).toMatchObject({ requestId: 'req-42', url: '/v1/thing', statusCode: 200, service: 'test' });
+    // The same fields in the same order as a line of the request's own logger.
+    expect(Object.keys(requestLines[0] ?? {})).toEqual(['level', 'time', 'service', 'requestId', 'method', 'url', 'statusCode', 'ms', 'msg']);
     expect(JSON.stringify(lines())).not.toContain('secret');
+  });
+
+  it('keeps the request id and redaction on what routes and the error handler log', async () => {
+    const { stream, lines } = capture();
+    const logged = await createServer({ service: 'test', description: 't', config: testServiceConfig({ LOG_LEVEL: 'info' }), loggerDestination: stream });
+    logged.get('/v1/noisy', async (request) => {
+      request.log.info({ body: { token: 'tok-secret', handle: 'alice' } }, 'route line');
+      return { ok: true };
+    });
+    logged.get('/v1/broken', async () => {
+      throw new Error('boom');
+    });
+    await logged.inject({ method: 'GET', url: '/v1/noisy', headers: { 'x-request-id': 'req-1' } });
+    await logged.inject({ method: 'GET', url: '/v1/broken', headers: { 'x-request-id': 'req-2' } });
+    await logged.close();
+    const all = lines();
+    expect(all.find((l) => l.msg === 'route line')).toMatchObject({ requestId: 'req-1', body: { token: '[redacted]', handle: 'alice' } });
+    expect(all.find((l) => l.msg === 'unhandled error')).toMatchObject({ requestId: 'req-2', level: 50 });
+    expect(all.find((l) => l.msg === 'request failed' || (l.msg === 'request completed' && l.requestId === 'req-2'))).toMatchObject({
+      requestId: 'req-2',
+      statusCode: 500,
+      level: 30,
+    });
+    expect(JSON.stringify(all)).not.toContain('tok-secret');
   });
 });

@@ -3,10 +3,12 @@ import type { AuthEventsFollower, Database, NotificationBus, SanctumApp } from '
 import type { JWTVerifyGetKey } from 'jose';
 import type { DirectoryConfig } from './config.js';
 import { BundleService } from './domain/bundle.service.js';
+import { HandleCache } from './domain/handle.cache.js';
 import { HandleService } from './domain/handle.service.js';
 import { KeyService } from './domain/key.service.js';
 import { ProfileService } from './domain/profile.service.js';
 import { createAuthEventsFollower } from './events/auth-events.consumer.js';
+import { HandleChanges } from './events/handle-changes.bus.js';
 import { migrations } from './migrations/index.js';
 import { installBundleRoutes } from './routes/bundle.routes.js';
 import { installDeviceRoutes } from './routes/device.routes.js';
@@ -76,7 +78,9 @@ export async function buildApp(deps: DirectoryDeps): Promise<SanctumApp> {
 
   const db = resources.database.db;
   const devices = new DeviceStore(db);
-  installHandleRoutes(app, new HandleService(new HandleStore(db), now), {
+  const handleCache = new HandleCache({ ttlMs: config.HANDLE_CACHE_TTL_MS, maxEntries: config.HANDLE_CACHE_MAX_ENTRIES }, now);
+  const handleChanges = await HandleChanges.follow(resources.bus, handleCache, app.log);
+  installHandleRoutes(app, new HandleService(new HandleStore(db), now, handleChanges), {
     max: config.LOOKUP_RATE_LIMIT_MAX,
     windowMs: config.LOOKUP_RATE_LIMIT_WINDOW_MS,
   });
@@ -97,7 +101,12 @@ export async function buildApp(deps: DirectoryDeps): Promise<SanctumApp> {
   installDeviceRoutes(app, devices);
 
   const follow = deps.followAuthEvents ?? config.AUTH_EVENTS_FOLLOW;
-  const follower = follow ? createAuthEventsFollower(config, new AuthEventsStore(db), revocations, app.log) : null;
+  const forgetDeletedAccount = (accountId: string): void => {
+    handleChanges.changed(accountId);
+  };
+  const follower = follow
+    ? createAuthEventsFollower(config, new AuthEventsStore(db), revocations, app.log, forgetDeletedAccount)
+    : null;
   app.decorate('authEvents', follower);
   app.addHook('onReady', async () => {
     follower?.start();
@@ -105,6 +114,7 @@ export async function buildApp(deps: DirectoryDeps): Promise<SanctumApp> {
   app.addHook('onClose', async () => {
     // The follower writes to the database: stop it before the database closes.
     await follower?.stop();
+    await handleChanges.stop();
     await resources.close();
   });
   return app;

@@ -10,6 +10,12 @@ export const DirectoryConfigSchema = Type.Object({
   /** Handle lookups per requesting account per window (anti-enumeration). */
   LOOKUP_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 100 }),
   LOOKUP_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 100, default: 60_000 }),
+  /**
+   * How long a handle lookup answer is reused from memory. Changes made through any instance reach the
+   * others over the bus at once; this bounds how long a lost bus message can leave an answer stale. 0 turns the cache off.
+   */
+  HANDLE_CACHE_TTL_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 2000 }),
+  HANDLE_CACHE_MAX_ENTRIES: Type.Integer({ minimum: 1, default: 100_000 }),
   /** Bundle fetches per (requesting account, target account) per window (protects one-time prekeys from draining). */
   BUNDLE_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, default: 60 }),
   BUNDLE_RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 100, default: 60_000 }),

@@ -14,6 +14,8 @@ export function createAuthEventsFollower(
   store: AuthEventsStore,
   revocations: RevocationList,
   logger: FastifyBaseLogger,
+  /** Told about each deleted account once its handle is gone from the database. */
+  onAccountDeleted: (accountId: string) => void = () => undefined,
 ): AuthEventsFollower {
   return new AuthEventsFollower({
     authUrl: config.AUTH_URL,
@@ -22,6 +24,7 @@ export function createAuthEventsFollower(
     applyBatch: async (events, cursor) => {
       const skipped = await store.applyBatch(events, cursor);
       for (const event of skipped) logger.warn(event, 'auth event skipped');
+      for (const event of events) if (event.type === 'account.deleted') onAccountDeleted(event.accountId);
     },
     revocations,
     waitMs: config.AUTH_EVENTS_WAIT_MS,

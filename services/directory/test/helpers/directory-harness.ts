@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Database, SanctumApp } from '@sanctum/kernel';
+import type { Database, NotificationBus, SanctumApp } from '@sanctum/kernel';
 import { TestTokenIssuer } from '@sanctum/kernel/testing';
 import type { TestEngine } from '@sanctum/kernel/testing';
 import type { LightMyRequestResponse } from 'fastify';
@@ -40,7 +40,7 @@ export async function eventually(condition: () => Promise<boolean>, what: string
 }
 
 /** The Directory on a fresh database of `engine`, following a fake Auth feed over real HTTP. */
-export async function startDirectory(engine: TestEngine, env: Record<string, string> = {}): Promise<DirectoryHarness> {
+export async function startDirectory(engine: TestEngine, env: Record<string, string> = {}, bus?: NotificationBus): Promise<DirectoryHarness> {
   const feed = await new FakeAuthFeed(INTERNAL_TOKEN).start();
   const issuer = await TestTokenIssuer.create();
   const database = await engine.open<DirectoryTables>();
@@ -52,7 +52,7 @@ export async function startDirectory(engine: TestEngine, env: Record<string, str
     AUTH_EVENTS_RETRY_MS: '50',
     ...env,
   });
-  const app = await buildApp({ config, logger: false, database, keySet: issuer.keySet });
+  const app = await buildApp({ config, logger: false, database, keySet: issuer.keySet, ...(bus === undefined ? {} : { bus }) });
   await app.ready();
 
   const call: DirectoryHarness['call'] = (method, url, token, body) =>
