@@ -47,8 +47,9 @@ describe('nightly edge cases (slow: real git and child processes)', () => {
   it('fails a step that outlives --step-timeout', async () => {
     const fixture = pool.create();
     const work = fixture.clone('work');
+    // No install step: on a busy machine even a quick one can outlive 300 ms, and this test is about the build's.
     fixture.commitOn('staging', 'feat: slow build');
-    const result = await nightlyCommand(nightlyOptions(fixture, work, { buildCommand: ['node', '-e', 'setTimeout(() => {}, 60_000)'], stepTimeoutMs: 300 }));
+    const result = await nightlyCommand(nightlyOptions(fixture, work, { installCommand: [], buildCommand: ['node', '-e', 'setTimeout(() => {}, 60_000)'], stepTimeoutMs: 300 }));
     expect(result.status).toBe('failed');
     expect(result.reason).toBe('build failed (timed out); see logs/build.log');
   });
