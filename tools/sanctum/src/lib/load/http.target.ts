@@ -19,6 +19,20 @@ export interface HttpTargetOptions {
  * undici Pool sized by the generator. Used for the /readyz probe of the
  * running services and for the reference servers in tests and benchmarks.
  */
+/** The connection pool a scenario's requests go through, sized and timed from the scenario. */
+export function loadPool(origin: string, context: TargetOpenContext): Pool {
+  return new Pool(origin, {
+    connections: context.connections,
+    pipelining: 1,
+    // The generator enforces the timeout from the intended send time; these only
+    // stop a dead socket from outliving the run.
+    headersTimeout: context.timeoutMs * 2,
+    bodyTimeout: context.timeoutMs * 2,
+    connectTimeout: Math.min(context.timeoutMs, 10_000),
+    keepAliveTimeout: 60_000,
+  });
+}
+
 export function httpTarget(options: HttpTargetOptions): LoadTarget {
   return {
     name: options.name,
@@ -30,16 +44,7 @@ export function httpTarget(options: HttpTargetOptions): LoadTarget {
 
 async function openHttpSession(options: HttpTargetOptions, context: TargetOpenContext): Promise<TargetSession> {
   const url = new URL(options.url);
-  const pool = new Pool(url.origin, {
-    connections: context.connections,
-    pipelining: 1,
-    // The generator enforces the timeout from the intended send time; these only
-    // stop a dead socket from outliving the run.
-    headersTimeout: context.timeoutMs * 2,
-    bodyTimeout: context.timeoutMs * 2,
-    connectTimeout: Math.min(context.timeoutMs, 10_000),
-    keepAliveTimeout: 60_000,
-  });
+  const pool = loadPool(url.origin, context);
   const body = options.sendPayload === true ? jsonPayload(context.payloadBytes) : undefined;
   const headers: Record<string, string> = { ...options.headers };
   if (body !== undefined) headers['content-type'] = 'application/json';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Pool } from 'undici';
+import { loadPool } from './http.target.js';
 import { DeliveryTracker } from './delivery.tracker.js';
 import type { LoadTarget, LoadTargetFactory, SendOutcome, SendRequest, ServiceUrls, TargetOpenContext, TargetSession } from './load-target.contract.js';
 import { MessagingFleet } from './messaging.fleet.js';
@@ -42,16 +42,7 @@ export function messagingSendTarget(options: MessagingSendOptions = {}): LoadTar
 }
 
 async function openSendSession(urls: ServiceUrls, fleet: MessagingFleet, context: TargetOpenContext, graceMs: number): Promise<TargetSession> {
-  const origin = new URL(urls.messaging);
-  const pool = new Pool(origin.origin, {
-    connections: context.connections,
-    pipelining: 1,
-    // The generator enforces the timeout from the intended send time; these only stop a dead socket from outliving the run.
-    headersTimeout: context.timeoutMs * 2,
-    bodyTimeout: context.timeoutMs * 2,
-    connectTimeout: Math.min(context.timeoutMs, 10_000),
-    keepAliveTimeout: 60_000,
-  });
+  const pool = loadPool(new URL(urls.messaging).origin, context);
   const builder = new SendBodyBuilder(context.payloadBytes > 0 ? context.payloadBytes : 1024);
   const routes: PreparedRoute[] = fleet.routes.map((route) => ({
     route,
