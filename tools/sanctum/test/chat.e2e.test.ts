@@ -68,6 +68,7 @@ describe('sanctum chat, end to end through Auth, Directory and Messaging', () =>
     expect(sent.seq).toBe(1);
     // The servers hold ciphertext only: the words appear in no file of theirs (databases and WAL included).
     expect(await filesContain(join(dir, 'data'), 'marmalade')).toBe(false);
+    expect(await filesContain(join(dir, 'data'), registered.accountId)).toBe(true); // the scan does see what the services store
 
     const read = await chatRead(bob);
     expect(read.messages.map((m) => [m.fromHandle, m.text])).toEqual([['alice', 'hello bob, the secret word is marmalade']]);
