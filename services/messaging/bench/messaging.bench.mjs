@@ -5,6 +5,8 @@
 //   3. send-to-delivery latency over WebSocket at 1,000 sends/s, open loop (target p99 <= 20 ms)
 //   4. RSS of the Messaging process over a soak at 500 sends/s with acking recipients (target: within 5%)
 // Usage: npm run bench -w services/messaging [-- --seconds=20 --rounds=5 --concurrency=64 --soak-minutes=10]
+//   --profile=DIR  writes V8 CPU profiles of the Messaging processes to DIR (open them in Chrome DevTools)
+//   --writer-thread=false  writes on the event loop instead of the SQLite writer thread (for comparison)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -29,8 +31,10 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const INTERNAL_TOKEN = 'bench-internal-token-0123456789abcdef0123';
 const log = (...parts) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...parts);
 
-function startProcess(script, env) {
-  const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+const PROFILE_DIR = args.profile;
+
+function startProcess(script, env, execArgv = []) {
+  const child = spawn(process.execPath, [...execArgv, script], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
       const match = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line);
@@ -140,7 +144,8 @@ try {
       RATE_LIMIT_MAX: '1000000000',
       SEND_RATE_MAX: '1000000000',
       QUEUE_MAX_DEPTH: '1000000000',
-    });
+      WRITER_THREAD: args['writer-thread'] ?? 'true',
+    }, PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]);
     children.push(started.child);
     started.url.catch(() => undefined); // it logs nothing at warn; the port is known
     const base = `http://127.0.0.1:${port}`;

@@ -21,6 +21,10 @@ import { QueueStore } from './store/queue.store.js';
 import { RawSql } from './store/raw-query.js';
 import { ReplicaStore } from './store/replica.store.js';
 import type { MessagingTables } from './store/tables.js';
+import { ThreadWriter } from './writer/thread-writer.js';
+import { InProcessWriter } from './writer/writer.js';
+import type { WriteStores } from './writer/write-operations.js';
+import type { Writer } from './writer/writer.js';
 
 export interface MessagingDeps {
   config: Readonly<MessagingConfig>;
@@ -43,7 +47,7 @@ export interface MessagingRuntime {
   readonly follower: AuthEventsFollower;
   readonly sweeper: RetentionSweeper;
   readonly gateway: SocketGateway;
-  readonly committer: GroupCommitter;
+  readonly writer: Writer;
   readonly queues: QueueStore;
   readonly messages: MessageStore;
   readonly replica: ReplicaStore;
@@ -70,6 +74,22 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
     database: deps.database,
     bus: deps.bus,
   });
+  const { db, engine } = resources.database;
+  const raw = new RawSql(engine);
+  const queues = new QueueStore(db, raw);
+  const messages = new MessageStore(db, raw);
+  const replica = new ReplicaStore(db);
+  const conversationStore = new ConversationStore(db, raw);
+  // Filled in once the metrics exist; the writer reports every committed batch's size.
+  let observeBatch: (size: number) => void = () => undefined;
+  const writer = await openWriter(resources.database, config, { messages, queues, conversations: conversationStore, replica }, (size) => {
+    observeBatch(size);
+  });
+  if (writer instanceof ThreadWriter) {
+    resources.readyChecks.writer = async () => {
+      if (writer.fault !== undefined) throw writer.fault;
+    };
+  }
   const app = await createServer({
     service: 'messaging',
     description: 'Conversations, durable per-device queues and real-time delivery',
@@ -88,17 +108,11 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
   });
   installAuthentication(app, verifier);
 
-  const { db, engine } = resources.database;
-  const raw = new RawSql(engine);
-  const queues = new QueueStore(db, raw);
-  const messages = new MessageStore(db, raw);
-  const replica = new ReplicaStore(db);
-  const conversationStore = new ConversationStore(db, raw);
   const metrics = new MessagingMetrics(app.metrics, () => queues.depthStats());
-  const committer = new GroupCommitter(db, engine, config.GROUP_COMMIT_MAX, (size) => {
+  observeBatch = (size) => {
     metrics.commitBatch.observe(size);
-  });
-  const queueService = new QueueService(queues, committer, metrics, clock);
+  };
+  const queueService = new QueueService(queues, writer, metrics, clock);
   const gateway = new SocketGateway({
     bus: resources.bus,
     instanceId: randomUUID(),
@@ -116,11 +130,10 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
       logger: app.log,
     },
   });
-  const conversations = new ConversationService({ db, committer, conversations: conversationStore, replica, groupMaxMembers: config.GROUP_MAX_MEMBERS, clock });
+  const conversations = new ConversationService({ db, writer, conversations: conversationStore, replica, groupMaxMembers: config.GROUP_MAX_MEMBERS, clock });
   const sends = new SendService({
-    committer,
+    writer,
     messages,
-    queues,
     maxCiphertextBytes: config.MAX_CIPHERTEXT_BYTES,
     queueMaxDepth: config.QUEUE_MAX_DEPTH,
     clock,
@@ -134,22 +147,20 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
     internalToken: config.SANCTUM_INTERNAL_TOKEN,
     loadCursor: () => replica.loadCursor(),
     applyBatch: async (events, cursor) => {
-      const effects = await committer.run((trx) => replica.applyBatch(trx, events, cursor));
+      const effects = await writer.run('applyAuthEvents', { events, cursor });
       gateway.revoke(effects, Math.floor(clock() / 1000));
     },
     revocations,
     logger: app.log,
   });
   const sweeper = new RetentionSweeper({
-    committer,
-    queues,
-    messages,
+    writer,
     retentionMs: config.RETENTION_DAYS * DAY_MS,
     intervalMs: config.SWEEP_INTERVAL_MS,
     clock,
     logger: app.log,
   });
-  app.decorate('messaging', { follower, sweeper, gateway, committer, queues, messages, replica });
+  app.decorate('messaging', { follower, sweeper, gateway, writer, queues, messages, replica });
 
   await registerSocketRoutes(app, verifier, gateway);
   registerConversationRoutes(app, conversations);
@@ -163,8 +174,24 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
     await follower.stop();
     await sweeper.stop();
     await gateway.close();
-    await committer.drain();
+    await writer.close();
     await resources.close();
   });
   return app;
+}
+
+/**
+ * The writer thread for a SQLite file (unless WRITER_THREAD=false); the
+ * in-process group committer otherwise.
+ */
+async function openWriter(
+  database: Database<MessagingTables>,
+  config: Readonly<MessagingConfig>,
+  stores: WriteStores,
+  onBatch: (size: number) => void,
+): Promise<Writer> {
+  if (database.engine === 'sqlite' && database.file !== undefined && config.WRITER_THREAD) {
+    return ThreadWriter.start({ file: database.file, maxBatch: config.GROUP_COMMIT_MAX }, onBatch);
+  }
+  return new InProcessWriter(new GroupCommitter(database.db, database.engine, config.GROUP_COMMIT_MAX, onBatch), stores);
 }

@@ -31,6 +31,11 @@ export const MessagingConfigSchema = Type.Object({
   WS_HEARTBEAT_MS: Type.Integer({ minimum: 100, default: 30_000 }),
   /** Most writes (sends, acks) committed together in one transaction (group commit). */
   GROUP_COMMIT_MAX: Type.Integer({ minimum: 1, maximum: 10_000, default: 512 }),
+  /**
+   * Run the SQLite writes (and their fsyncs) on a writer thread, off the event
+   * loop (SQLite files only; PostgreSQL and in-memory databases always write in-process).
+   */
+  WRITER_THREAD: Type.Boolean({ default: true }),
 });
 export type MessagingConfig = Static<typeof MessagingConfigSchema>;
 

@@ -7,6 +7,7 @@ import { RetentionSweeper } from '../src/domain/retention.sweeper.js';
 import { migrations } from '../src/migrations/index.js';
 import { ConversationStore } from '../src/store/conversation.store.js';
 import { GroupCommitter } from '../src/store/group-commit.js';
+import { InProcessWriter } from '../src/writer/writer.js';
 import { MessageStore } from '../src/store/message.store.js';
 import { QueueStore } from '../src/store/queue.store.js';
 import { RawSql } from '../src/store/raw-query.js';
@@ -124,7 +125,8 @@ describe.each(testEngines())('messaging stores on $name', (engine) => {
         });
       }
     });
-    const sweeper = new RetentionSweeper({ committer, queues, messages, retentionMs: 30 * 86_400_000, intervalMs: 60_000, clock: () => now });
+    const writer = new InProcessWriter(committer, { messages, queues, conversations: new ConversationStore(database.db, new RawSql(database.engine)), replica });
+    const sweeper = new RetentionSweeper({ writer, retentionMs: 30 * 86_400_000, intervalMs: 60_000, clock: () => now });
     expect(await sweeper.sweepOnce()).toEqual({ envelopes: 1, messages: 1 });
     expect((await queues.listAfter('d1', 0, 10)).map((r) => r.seq)).toEqual([2]);
     expect(await queues.depthOf('d1')).toBe(1);

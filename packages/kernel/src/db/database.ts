@@ -12,6 +12,8 @@ export type Engine = 'sqlite' | 'postgres';
 export interface Database<DB> {
   readonly db: Kysely<DB>;
   readonly engine: Engine;
+  /** The SQLite file, for a second connection on another thread; undefined in memory and on PostgreSQL. */
+  readonly file?: string;
   /** Resolves when the database answers a trivial query; rejects otherwise (for /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -27,6 +29,11 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Extra PostgreSQL connection options (the test helper uses it to pin a schema). */
   postgresOptions?: string;
+  /**
+   * Run WAL checkpoints on a worker (default true). A second connection to a
+   * file that already has its checkpointer (a writer thread's) passes false.
+   */
+  checkpoints?: boolean;
 }
 
 // BIGINT columns (sequence numbers, millisecond timestamps) arrive from pg as
@@ -51,22 +58,23 @@ export function openDatabase<DB>(options: DatabaseOptions): Database<DB> {
     mkdirSync(options.dataDir, { recursive: true });
     file = join(options.dataDir, `${options.name}.sqlite`);
   }
-  return openSqlite<DB>(file);
+  return openSqlite<DB>(file, options.checkpoints ?? true);
 }
 
-function openSqlite<DB>(file: string): Database<DB> {
+function openSqlite<DB>(file: string, checkpoints: boolean): Database<DB> {
   const connection = new SQLite(file);
   connection.pragma('journal_mode = WAL');
   connection.pragma('synchronous = FULL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
   // An in-memory database has no WAL; a file's checkpoints run on a worker (see SqliteCheckpointer).
-  const checkpointer = connection.memory ? undefined : SqliteCheckpointer.start(file);
-  if (checkpointer !== undefined) connection.pragma('wal_autocheckpoint = 0');
+  const checkpointer = connection.memory || !checkpoints ? undefined : SqliteCheckpointer.start(file);
+  if (!connection.memory) connection.pragma('wal_autocheckpoint = 0');
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
   return {
     db,
     engine: 'sqlite',
+    ...(connection.memory ? {} : { file }),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

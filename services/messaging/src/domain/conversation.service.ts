@@ -1,15 +1,15 @@
 import { AppError } from '@sanctum/kernel';
 import type { Kysely } from 'kysely';
 import type { ConversationRecord, ConversationStore, Role } from '../store/conversation.store.js';
-import type { GroupCommitter } from '../store/group-commit.js';
 import type { ReplicaStore } from '../store/replica.store.js';
 import { isUniqueViolation } from '../store/store-errors.js';
 import type { MemberRow, MessagingTables } from '../store/tables.js';
+import type { Writer } from '../writer/writer.js';
 import { timeOrderedId } from './ids.js';
 
 export interface ConversationServiceOptions {
   readonly db: Kysely<MessagingTables>;
-  readonly committer: GroupCommitter;
+  readonly writer: Writer;
   readonly conversations: ConversationStore;
   readonly replica: ReplicaStore;
   readonly groupMaxMembers: number;
@@ -41,13 +41,10 @@ export class ConversationService {
       { conversation_id: conversationId, account_id: creator, role: 'admin', joined_at: now },
       ...others.map((accountId) => ({ conversation_id: conversationId, account_id: accountId, role: 'member' as const, joined_at: now })),
     ];
-    await this.options.committer.run((trx) =>
-      this.options.conversations.insert(
-        trx,
-        { conversation_id: conversationId, kind: 'group', direct_key: null, metadata, version: 1, last_seq: 0, created_at: now },
-        members,
-      ),
-    );
+    await this.options.writer.run('createConversation', {
+      conversation: { conversation_id: conversationId, kind: 'group', direct_key: null, metadata, version: 1, last_seq: 0, created_at: now },
+      members,
+    });
     return this.require(conversationId);
   }
 
@@ -61,13 +58,10 @@ export class ConversationService {
     const now = this.options.clock();
     const conversationId = timeOrderedId(now);
     try {
-      await this.options.committer.run((trx) =>
-        this.options.conversations.insert(
-          trx,
-          { conversation_id: conversationId, kind: 'direct', direct_key: key, metadata: null, version: 1, last_seq: 0, created_at: now },
-          [self, peer].map((accountId) => ({ conversation_id: conversationId, account_id: accountId, role: 'member' as const, joined_at: now })),
-        ),
-      );
+      await this.options.writer.run('createConversation', {
+        conversation: { conversation_id: conversationId, kind: 'direct', direct_key: key, metadata: null, version: 1, last_seq: 0, created_at: now },
+        members: [self, peer].map((accountId) => ({ conversation_id: conversationId, account_id: accountId, role: 'member' as const, joined_at: now })),
+      });
       return { record: await this.require(conversationId), created: true };
     } catch (error) {
       // Another request (maybe on another instance) created it first.
@@ -102,7 +96,7 @@ export class ConversationService {
     const record = await this.get(caller, conversationId);
     this.requireAdminOfGroup(record, caller);
     const version = expectedVersion === '*' ? record.conversation.version : expectedVersion;
-    const updated = await this.options.committer.run((trx) => this.options.conversations.updateMetadata(trx, conversationId, metadata, version));
+    const updated = await this.options.writer.run('updateMetadata', { conversationId, metadata, expectedVersion: version });
     if (!updated) {
       const current = await this.require(conversationId);
       throw new AppError('MSG_VERSION_MISMATCH', 'The conversation changed since you read it; read it again', 412, {
@@ -124,12 +118,9 @@ export class ConversationService {
     await this.requireAccounts(fresh);
     if (fresh.length === 0) return record;
     const now = this.options.clock();
-    await this.options.committer.run(async (trx) => {
-      await this.options.conversations.addMembers(
-        trx,
-        fresh.map((accountId) => ({ conversation_id: conversationId, account_id: accountId, role, joined_at: now })),
-      );
-      await this.options.conversations.bumpVersion(trx, conversationId);
+    await this.options.writer.run('addMembers', {
+      conversationId,
+      members: fresh.map((accountId) => ({ conversation_id: conversationId, account_id: accountId, role, joined_at: now })),
     });
     return this.require(conversationId);
   }
@@ -143,11 +134,7 @@ export class ConversationService {
     if (target === undefined) throw new AppError('MSG_MEMBER_NOT_FOUND', 'That account is not a member', 404);
     const remaining = record.members.filter((m) => m.account_id !== accountId);
     const successor = remaining.some((m) => m.role === 'admin') ? undefined : remaining[0];
-    await this.options.committer.run(async (trx) => {
-      await this.options.conversations.removeMember(trx, conversationId, accountId);
-      if (successor !== undefined) await this.options.conversations.setRole(trx, conversationId, successor.account_id, 'admin');
-      await this.options.conversations.bumpVersion(trx, conversationId);
-    });
+    await this.options.writer.run('removeMember', { conversationId, accountId, ...(successor === undefined ? {} : { successor: successor.account_id }) });
   }
 
   async setRole(caller: string, conversationId: string, accountId: string, role: Role): Promise<ConversationRecord> {
@@ -159,10 +146,7 @@ export class ConversationService {
     if (role === 'member' && target.role === 'admin' && record.members.filter((m) => m.role === 'admin').length === 1) {
       throw new AppError('MSG_LAST_ADMIN', 'A group needs at least one admin; promote someone first', 409);
     }
-    await this.options.committer.run(async (trx) => {
-      await this.options.conversations.setRole(trx, conversationId, accountId, role);
-      await this.options.conversations.bumpVersion(trx, conversationId);
-    });
+    await this.options.writer.run('setRole', { conversationId, accountId, role });
     return this.require(conversationId);
   }
 

@@ -1,6 +1,6 @@
 import type { MessagingMetrics } from '../metrics/messaging.metrics.js';
-import type { GroupCommitter } from '../store/group-commit.js';
 import type { QueueStore, StoredEnvelope } from '../store/queue.store.js';
+import type { Writer } from '../writer/writer.js';
 
 /** An envelope as a device receives it (HTTP poll and WebSocket alike). */
 export interface EnvelopeView {
@@ -33,7 +33,7 @@ export function toEnvelopeView(row: StoredEnvelope): EnvelopeView {
 export class QueueService {
   constructor(
     private readonly queues: QueueStore,
-    private readonly committer: GroupCommitter,
+    private readonly writer: Writer,
     private readonly metrics: MessagingMetrics,
     private readonly clock: () => number,
   ) {}
@@ -48,7 +48,7 @@ export class QueueService {
   /** Deletes the device's envelopes among `ids` (others are ignored); resolves after commit with how many. */
   async ack(deviceId: string, ids: readonly number[]): Promise<number> {
     const unique = [...new Set(ids)];
-    const sentAts = await this.committer.run((trx) => this.queues.ack(trx, deviceId, unique));
+    const sentAts = await this.writer.run('ack', { deviceId, envelopeIds: unique });
     this.metrics.acked(sentAts, this.clock());
     return sentAts.length;
   }

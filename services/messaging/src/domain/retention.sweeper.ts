@@ -1,7 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { GroupCommitter } from '../store/group-commit.js';
-import type { MessageStore } from '../store/message.store.js';
-import type { QueueStore } from '../store/queue.store.js';
+import type { Writer } from '../writer/writer.js';
 
 /** Rows deleted per transaction, so a large backlog never holds the write lock for long. */
 const SWEEP_CHUNK = 1000;
@@ -16,9 +14,7 @@ export class RetentionSweeper {
 
   constructor(
     private readonly options: {
-      committer: GroupCommitter;
-      queues: QueueStore;
-      messages: MessageStore;
+      writer: Writer;
       retentionMs: number;
       intervalMs: number;
       clock: () => number;
@@ -45,13 +41,13 @@ export class RetentionSweeper {
     const cutoff = this.options.clock() - this.options.retentionMs;
     let envelopes = 0;
     for (;;) {
-      const deleted = await this.options.committer.run((trx) => this.options.queues.expire(trx, cutoff, SWEEP_CHUNK));
+      const deleted = await this.options.writer.run('expireEnvelopes', { cutoff, limit: SWEEP_CHUNK });
       envelopes += deleted;
       if (deleted < SWEEP_CHUNK) break;
     }
     let messages = 0;
     for (;;) {
-      const deleted = await this.options.committer.run((trx) => this.options.messages.deleteOlderThan(trx, cutoff, SWEEP_CHUNK));
+      const deleted = await this.options.writer.run('deleteMessages', { cutoff, limit: SWEEP_CHUNK });
       messages += deleted;
       if (deleted < SWEEP_CHUNK) break;
     }

@@ -1,13 +1,11 @@
 import { AppError } from '@sanctum/kernel';
 import type { AccessClaims } from '@sanctum/kernel';
-import type { Kysely } from 'kysely';
-import type { GroupCommitter } from '../store/group-commit.js';
 import type { MessageStore } from '../store/message.store.js';
-import type { NewEnvelope, QueueStore, StoredEnvelope } from '../store/queue.store.js';
+import type { StoredEnvelope } from '../store/queue.store.js';
 import { isTransientConflict, isUniqueViolation } from '../store/store-errors.js';
-import type { MessageRow, MessagingTables } from '../store/tables.js';
-import { compareDevices } from './device-set.js';
-import { timeOrderedId } from './ids.js';
+import type { MessageRow } from '../store/tables.js';
+import type { StoreMessageArgs, StoredMessage } from '../writer/write-operations.js';
+import type { Writer } from '../writer/writer.js';
 
 export interface AddressedCiphertext {
   readonly deviceId: string;
@@ -49,9 +47,9 @@ export interface SendResult {
 }
 
 export interface SendServiceOptions {
-  readonly committer: GroupCommitter;
+  readonly writer: Writer;
+  /** Reads the first result of a retried send. */
   readonly messages: MessageStore;
-  readonly queues: QueueStore;
   readonly maxCiphertextBytes: number;
   readonly queueMaxDepth: number;
   readonly clock: () => number;
@@ -71,7 +69,7 @@ export class SendService {
   async send(request: SendRequest): Promise<SendResult> {
     let stored: { result: SendResult; envelopes: readonly StoredEnvelope[] };
     try {
-      stored = await this.options.committer.run((trx) => this.store(trx, request));
+      stored = this.withEnvelopes(request, await this.options.writer.run('storeMessage', this.storeArgs(request)));
     } catch (error) {
       if (isUniqueViolation(error)) return this.replay(request);
       if (isTransientConflict(error)) throw new AppError('MSG_STORE_BUSY', 'The message store is busy; retry with the same clientMessageId', 503);
@@ -79,6 +77,41 @@ export class SendService {
     }
     this.options.onStored(stored.envelopes);
     return stored.result;
+  }
+
+  private storeArgs(request: SendRequest): StoreMessageArgs {
+    return {
+      conversationId: request.conversationId,
+      senderAccountId: request.sender.accountId,
+      senderDeviceId: request.sender.deviceId,
+      clientMessageId: request.clientMessageId,
+      deviceIds: request.deviceIds,
+      ciphertexts: request.ciphertexts,
+      sentAt: this.options.clock(),
+      queueMaxDepth: this.options.queueMaxDepth,
+    };
+  }
+
+  /**
+   * The stored envelopes, for live push, from the request's own ciphertexts
+   * and the ids the writer assigned: the bytes need not come back from the
+   * writer thread.
+   */
+  private withEnvelopes(request: SendRequest, stored: StoredMessage): { result: SendResult; envelopes: readonly StoredEnvelope[] } {
+    const { message } = stored;
+    const envelopes = request.deviceIds.map((deviceId, index) => ({
+      envelope_id: stored.envelopeIds[index] ?? 0,
+      device_id: deviceId,
+      message_id: message.message_id,
+      conversation_id: message.conversation_id,
+      seq: message.seq,
+      sender_account_id: message.sender_account_id,
+      sender_device_id: message.sender_device_id,
+      client_message_id: message.client_message_id,
+      sent_at: message.sent_at,
+      ciphertext: request.ciphertexts[index] ?? Buffer.alloc(0),
+    }));
+    return { result: toResult(message, false), envelopes };
   }
 
   /** Size, encoding and duplicate checks before any database work; sizes are of the decoded bytes. */
@@ -108,58 +141,6 @@ export class SendService {
       return decoded;
     });
     return { clientMessageId: body.clientMessageId, deviceIds: [...seen], ciphertexts };
-  }
-
-  private async store(
-    trx: Kysely<MessagingTables>,
-    request: SendRequest,
-  ): Promise<{ result: SendResult; envelopes: readonly StoredEnvelope[] }> {
-    const { messages, queues } = this.options;
-    // Sequence first: it locks the conversation (PostgreSQL), then the message
-    // row, whose unique (device, client id) turns a retry into a replay before
-    // any check that might now answer differently.
-    const seq = await messages.nextSeq(trx, request.conversationId);
-    if (seq === undefined) throw new AppError('MSG_CONVERSATION_NOT_FOUND', 'No such conversation', 404);
-    const sentAt = this.options.clock();
-    const message: MessageRow = {
-      message_id: timeOrderedId(sentAt),
-      conversation_id: request.conversationId,
-      seq,
-      sender_account_id: request.sender.accountId,
-      sender_device_id: request.sender.deviceId,
-      client_message_id: request.clientMessageId,
-      sent_at: sentAt,
-    };
-    await messages.insert(trx, message);
-
-    const members = await messages.memberAccounts(trx, request.conversationId);
-    if (!members.includes(request.sender.accountId)) {
-      throw new AppError('MSG_NOT_A_MEMBER', 'Only members may send to this conversation', 403);
-    }
-    const known = await messages.devicesOf(trx, members);
-    const addressed = request.deviceIds;
-    const mismatch = compareDevices(known, request.sender.deviceId, addressed);
-    if (mismatch !== undefined) {
-      throw new AppError('MSG_DEVICE_MISMATCH', 'The addressed devices differ from the members’ current devices', 409, { ...mismatch });
-    }
-    const depth = new Map(known.map((d) => [d.device_id, d.queue_depth]));
-    const full = addressed.filter((deviceId) => (depth.get(deviceId) ?? 0) >= this.options.queueMaxDepth);
-    if (full.length > 0) {
-      throw new AppError('MSG_RECIPIENT_QUEUE_FULL', 'A recipient device has too many unacknowledged envelopes', 429, { devices: full });
-    }
-
-    const envelopes: NewEnvelope[] = addressed.map((deviceId, index) => ({
-      device_id: deviceId,
-      message_id: message.message_id,
-      conversation_id: message.conversation_id,
-      seq,
-      sender_account_id: message.sender_account_id,
-      sender_device_id: message.sender_device_id,
-      client_message_id: message.client_message_id,
-      sent_at: sentAt,
-      ciphertext: request.ciphertexts[index] ?? Buffer.alloc(0),
-    }));
-    return { result: toResult(message, false), envelopes: await queues.append(trx, envelopes) };
   }
 
   private async replay(request: SendRequest): Promise<SendResult> {

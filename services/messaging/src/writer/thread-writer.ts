@@ -1,0 +1,187 @@
+import { Worker } from 'node:worker_threads';
+import { AppError } from '@sanctum/kernel/core';
+import { unpackError } from './error-transport.js';
+import type { TransportedError } from './error-transport.js';
+import type { WriteArgs, WriteOperationName, WriteResult } from './write-operations.js';
+import type { Writer } from './writer.js';
+
+/** What the writer thread is started with. */
+export interface WriterThreadData {
+  /** The SQLite file; the thread opens its own connection to it. */
+  readonly file: string;
+  readonly maxBatch: number;
+}
+
+export interface WriterJob {
+  readonly id: number;
+  readonly name: WriteOperationName;
+  readonly args: unknown;
+}
+
+export type WriterJobResult = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: TransportedError };
+
+/** Messages to the writer thread. */
+export type ToWriterThread = { readonly type: 'run'; readonly jobs: readonly WriterJob[] } | { readonly type: 'close' };
+
+/** Messages from the writer thread; `batches` are the sizes of the transactions committed since the last message. */
+export type FromWriterThread =
+  | { readonly type: 'ready' }
+  | { readonly type: 'done'; readonly results: readonly WriterJobResult[]; readonly batches: readonly number[] }
+  | { readonly type: 'closed' };
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The worker's compiled entry. Relative to this module it is the same path
+ * from src/writer/ (tests run the TypeScript sources; the test set-up builds
+ * dist/ first) and from dist/writer/, because both sit two levels below the
+ * package: a worker needs JavaScript, so it always runs the compiled file.
+ */
+const WORKER_ENTRY = new URL('../../dist/writer/writer.worker.js', import.meta.url);
+
+/**
+ * Messaging's writes on their own thread (SQLite files only). A durable
+ * SQLite commit is a WAL write plus fsync, and better-sqlite3 runs it
+ * synchronously: on the event loop it stalls every request for the commit's
+ * whole duration (about 1.5 ms per batch of ~30 sends here, half of the send
+ * path's time). On this thread the event loop keeps parsing, authenticating
+ * and pushing while the disk works. The thread owns the one write connection
+ * and group-commits as before; reads stay on the event loop's own connection
+ * (WAL lets them run beside the writer).
+ *
+ * Jobs posted in one turn of the event loop travel in one message, and the
+ * thread answers each batch in one message, so the crossing costs little per
+ * write. If the thread dies, pending and later writes fail with 503
+ * MSG_STORE_UNAVAILABLE (clients retry with the same clientMessageId; a
+ * write that did commit then replays) and `/readyz` reports it.
+ *
+ * @example
+ * const writer = await ThreadWriter.start({ file: database.file, maxBatch: 512 });
+ * const stored = await writer.run('storeMessage', args);
+ */
+export class ThreadWriter implements Writer {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private outbox: WriterJob[] = [];
+  private flushScheduled = false;
+  private failure: Error | undefined;
+  private idleWaiters: (() => void)[] = [];
+  private closed: Promise<void> | undefined;
+  private readonly ready: Promise<void>;
+  private onClosed: (() => void) | undefined;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly onBatch: (size: number) => void,
+  ) {
+    this.ready = new Promise<void>((resolve, reject) => {
+      worker.on('message', (message: FromWriterThread) => {
+        if (message.type === 'ready') resolve();
+        else if (message.type === 'done') this.settle(message);
+        else this.onClosed?.();
+      });
+      worker.once('error', (error) => {
+        reject(error);
+        this.fail(error);
+      });
+      worker.once('exit', (code) => {
+        const error = new Error(`the writer thread exited (code ${code})`);
+        reject(error);
+        this.fail(error);
+        this.onClosed?.();
+      });
+    });
+  }
+
+  static async start(data: WriterThreadData, onBatch: (size: number) => void = () => undefined): Promise<ThreadWriter> {
+    const writer = new ThreadWriter(new Worker(WORKER_ENTRY, { workerData: data }), onBatch);
+    await writer.ready;
+    return writer;
+  }
+
+  /** Undefined while the thread is alive; the reason otherwise (for /readyz). */
+  get fault(): Error | undefined {
+    return this.failure;
+  }
+
+  run<K extends WriteOperationName>(name: K, args: WriteArgs<K>): Promise<WriteResult<K>> {
+    if (this.failure !== undefined || this.closed !== undefined) return Promise.reject(unavailable());
+    return new Promise<WriteResult<K>>((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.outbox.push({ id, name, args });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // setImmediate: every request handled in this turn of the event loop rides in one message.
+        setImmediate(() => {
+          this.flushScheduled = false;
+          this.post();
+        });
+      }
+    });
+  }
+
+  drain(): Promise<void> {
+    if (this.pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      await this.drain();
+      if (this.failure === undefined) {
+        const closed = new Promise<void>((resolve) => (this.onClosed = resolve));
+        this.worker.postMessage({ type: 'close' } satisfies ToWriterThread);
+        await closed;
+      }
+      await this.worker.terminate();
+    })();
+    return this.closed;
+  }
+
+  private post(): void {
+    if (this.outbox.length === 0) return;
+    const jobs = this.outbox;
+    this.outbox = [];
+    if (this.failure !== undefined) {
+      for (const job of jobs) this.finish(job.id, (p) => { p.reject(unavailable()); });
+      return;
+    }
+    this.worker.postMessage({ type: 'run', jobs } satisfies ToWriterThread);
+  }
+
+  private settle(message: Extract<FromWriterThread, { type: 'done' }>): void {
+    for (const size of message.batches) this.onBatch(size);
+    for (const result of message.results) {
+      this.finish(result.id, (p) => {
+        if (result.ok) p.resolve(result.value);
+        else p.reject(unpackError(result.error));
+      });
+    }
+  }
+
+  private fail(error: Error): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    for (const id of [...this.pending.keys()]) this.finish(id, (p) => { p.reject(unavailable()); });
+  }
+
+  private finish(id: number, settle: (pending: Pending) => void): void {
+    const pending = this.pending.get(id);
+    if (pending === undefined) return;
+    this.pending.delete(id);
+    settle(pending);
+    if (this.pending.size === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+}
+
+function unavailable(): AppError {
+  return new AppError('MSG_STORE_UNAVAILABLE', 'The message store is unavailable; retry with the same clientMessageId', 503);
+}

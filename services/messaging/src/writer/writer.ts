@@ -1,0 +1,54 @@
+import type { Kysely } from 'kysely';
+import type { GroupCommitter } from '../store/group-commit.js';
+import type { MessagingTables } from '../store/tables.js';
+import { writeOperations } from './write-operations.js';
+import type { WriteArgs, WriteOperationName, WriteResult, WriteStores } from './write-operations.js';
+
+/**
+ * Where Messaging's writes go. `run` resolves only after the transaction that
+ * holds the operation has committed, so a caller may answer 2xx then and not
+ * before; it rejects with what the operation threw (an AppError, the engine's
+ * unique violation) and then nothing of that operation is stored.
+ */
+export interface Writer {
+  run<K extends WriteOperationName>(name: K, args: WriteArgs<K>): Promise<WriteResult<K>>;
+  /** Resolves once everything accepted so far has been committed or failed. */
+  drain(): Promise<void>;
+  /** Drains, then releases what the writer holds (its thread and connection, if any). */
+  close(): Promise<void>;
+}
+
+/** Runs one named operation with its stores inside a transaction (the one place the name is looked up). */
+export function runOperation<K extends WriteOperationName>(
+  stores: WriteStores,
+  trx: Kysely<MessagingTables>,
+  name: K,
+  args: WriteArgs<K>,
+): Promise<WriteResult<K>> {
+  const operation = writeOperations[name] as (stores: WriteStores, trx: Kysely<MessagingTables>, args: WriteArgs<K>) => Promise<WriteResult<K>>;
+  return operation(stores, trx, args);
+}
+
+/**
+ * Writes on the caller's own connection and event loop, group-committed. Used
+ * for PostgreSQL (whose commits wait on a socket, not on the event loop), for
+ * SQLite in memory, and wherever the writer thread is turned off.
+ */
+export class InProcessWriter implements Writer {
+  constructor(
+    private readonly committer: GroupCommitter,
+    private readonly stores: WriteStores,
+  ) {}
+
+  run<K extends WriteOperationName>(name: K, args: WriteArgs<K>): Promise<WriteResult<K>> {
+    return this.committer.run((trx) => runOperation(this.stores, trx, name, args));
+  }
+
+  drain(): Promise<void> {
+    return this.committer.drain();
+  }
+
+  close(): Promise<void> {
+    return this.committer.drain();
+  }
+}
