@@ -12,11 +12,13 @@ import { registerRecord } from './commands/record/record.cli.js';
 import { registerChat } from './commands/chat/chat.cli.js';
 import type { CliContext } from './lib/cli-context.js';
 import { createProgram, runCli } from './lib/cli-program.js';
+import { onStopSignal } from './lib/process/stop-signal.js';
 
 // The entry point: the only place that reads process.env, the working
-// directory and the process streams, and that ends the process with the exit
-// code runCli derives from the error (lib/exit-code.ts). Each command's wiring
-// lives in commands/<name>/<name>.cli.ts (one `register…` line below per command).
+// directory, the process streams and signals, and that ends the process with
+// the exit code runCli derives from the error (lib/exit-code.ts). Each
+// command's wiring lives in commands/<name>/<name>.cli.ts (one `register…`
+// line below per command).
 const context: CliContext = {
   env: process.env,
   cwd: process.cwd(),
@@ -25,6 +27,7 @@ const context: CliContext = {
   exit: (code) => process.exit(code),
   stdin: process.stdin,
   interactive: process.stdout.isTTY && process.env.CI === undefined,
+  onStopSignal,
 };
 
 const program = createProgram(context);

@@ -2,10 +2,11 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerSmoke, toOptions } from '../src/commands/smoke/smoke.cli.js';
 import type { CliContext } from '../src/lib/cli-context.js';
 import { readyzProbeTarget } from '../src/lib/load/probe.target.js';
+import type { StopSignal } from '../src/lib/process/stop-signal.js';
 import { startReferenceServer } from './helpers/reference-server.js';
 import type { ReferenceServer } from './helpers/reference-server.js';
 import { testSloFile } from './helpers/slo-file.js';
@@ -16,7 +17,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-function cli(interactive = false) {
+function cli(interactive = false, onStopSignal?: CliContext['onStopSignal']) {
   const out: string[] = [];
   const err: string[] = [];
   const exits: number[] = [];
@@ -26,6 +27,7 @@ function cli(interactive = false) {
     stderr: (line) => err.push(line),
     exit: (code) => exits.push(code),
     interactive,
+    ...(onStopSignal === undefined ? {} : { onStopSignal }),
   };
   const program = new Command().exitOverride().configureOutput({ writeErr: (text) => err.push(text), writeOut: (text) => out.push(text) });
   registerSmoke(program, context);
@@ -59,6 +61,34 @@ describe('sanctum smoke (CLI)', () => {
     expect(exits).toEqual([1]);
     expect(out).toContain('Sanctum smoke: FAILED (SLO ' + join(dir, 'slo.json') + ' version 1)');
     expect(out.some((line) => line.includes('FAIL error_rate < 2.00%: 10.00%'))).toBe(true);
+  });
+
+  it('stops on Ctrl-C in the middle of a scenario, still writes the failed result, and exits 130', async () => {
+    server = await startReferenceServer('fast');
+    const dir = await mkdtemp(join(tmpdir(), 'smoke-cli-'));
+    const signals: { stop?: (signal: StopSignal) => void; listening: boolean } = { listening: false };
+    const { program, out, exits } = cli(false, (stop) => {
+      signals.stop = stop;
+      signals.listening = true;
+      return () => {
+        signals.listening = false;
+      };
+    });
+    const running = program.parseAsync(
+      ['smoke', '--messaging-url', server.url, '--scenarios', 'load-1k,soak', '--duration', '60', '--target-rps', '20', '--target', 'readyz', '--out', join(dir, 'out'), '--slo', await testSloFile(dir)],
+      { from: 'user' },
+    );
+    await vi.waitFor(() => {
+      expect(out).toContain('[load-1k] 20 req/s for 60 s');
+    });
+    signals.stop?.('SIGINT');
+    await running;
+    expect(exits).toEqual([130]);
+    expect(signals.listening).toBe(false);
+    expect(out).toContain('SIGINT: stopping the services and writing what was measured…');
+    expect(out).toContain('  soak did not run: interrupted by SIGINT');
+    const result = JSON.parse(await readFile(join(dir, 'out', 'results.json'), 'utf8'));
+    expect(result).toMatchObject({ passed: false, error: 'interrupted by SIGINT', scenarios: [] });
   });
 
   it('rejects bad numbers and pid pairs', async () => {

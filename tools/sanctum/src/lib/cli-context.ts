@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { StopSignal } from './process/stop-signal.js';
 
 /**
  * What the entry point hands every command's CLI wiring: the environment, the
@@ -18,4 +19,11 @@ export interface CliContext {
   readonly stdin?: Readable;
   /** True when stdout is a terminal (live progress lines) rather than a CI log. */
   readonly interactive: boolean;
+  /**
+   * Calls `stop` on the first SIGINT or SIGTERM and returns a function that
+   * stops listening (bin.ts: `onStopSignal`). Commands that start child
+   * processes use it to stop them before the process ends; in-process tests
+   * leave it out, so a command never installs handlers in the test runner.
+   */
+  onStopSignal?(stop: (signal: StopSignal) => void): () => void;
 }

@@ -28,6 +28,12 @@ export interface PlatformOptions {
   baseEnv?: Record<string, string | undefined>;
   /** How long each service may take to answer /readyz (default 60 s). */
   readyTimeoutMs?: number;
+  /**
+   * Aborted during start-up (Ctrl-C while waiting for /readyz): stops the
+   * services already started and rejects, since the caller has no Platform
+   * yet to stop them with.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunningService {
@@ -61,6 +67,7 @@ export function internalTokenFor(dataDir: string): string {
  * `npm start` and `sanctum smoke` both use it.
  */
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  if (options.signal?.aborted === true) throw new Error('start-up was interrupted');
   const host = options.host ?? '127.0.0.1';
   const dataDir = resolve(options.dataDir);
   const ports = { ...DEFAULT_PORTS, ...options.ports };
@@ -98,7 +105,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   };
   try {
     // Generous: on a busy 2-core CI runner three cold Node processes can take well over 10 s to answer.
-    await Promise.all(services.map((s) => waitUntilReady(s, options.readyTimeoutMs ?? 60_000)));
+    await Promise.all(services.map((s) => waitUntilReady(s, options.readyTimeoutMs ?? 60_000, options.signal)));
   } catch (error) {
     await platform.stop(2000);
     throw error;
@@ -119,12 +126,13 @@ function pipeOutput(name: ServiceName, child: ChildProcess, options: PlatformOpt
   }
 }
 
-async function waitUntilReady(service: RunningService, timeoutMs: number): Promise<void> {
+async function waitUntilReady(service: RunningService, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exitedEarly: number | string | undefined;
   void service.exited.then((code) => (exitedEarly = code));
   while (Date.now() < deadline) {
     if (exitedEarly !== undefined) throw new Error(`${service.name} exited during start-up (${exitedEarly}); see its log`);
+    if (signal?.aborted === true) throw new Error('start-up was interrupted');
     try {
       const response = await fetch(`${service.url}/readyz`, { signal: AbortSignal.timeout(1000) });
       if (response.ok) return;

@@ -3,8 +3,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MetricsResult } from '../../src/commands/metrics/metrics.command.js';
 import type { NightlyResult } from '../../src/commands/nightly/nightly.command.js';
+import { registerNightly } from '../../src/commands/nightly/nightly.cli.js';
+import type { CliContext } from '../../src/lib/cli-context.js';
+import { createProgram, runCli } from '../../src/lib/cli-program.js';
 import { EXIT_CODES } from '../../src/lib/exit-code.js';
-import { sanctum } from './cli-harness.js';
+import { capturingContext, sanctum } from './cli-harness.js';
 import { fixturePool, IMPOSSIBLE_SLO } from './git-fixture.js';
 
 const pool = fixturePool();
@@ -72,6 +75,31 @@ describe('sanctum nightly through the CLI wiring (slow: real git)', () => {
     expect(blocked.code).toBe(EXIT_CODES.refused);
     expect(blocked.stdout).toMatch(/^## Nightly smoke: BLOCKED: not promoted\n/);
     expect(blocked.stderr).toMatch(/sanctum: GATE_PROMOTION_BLOCKED: [0-9a-f]{7} was not promoted: Refusing to promote/);
+  });
+
+  it('exits 143 on SIGTERM, runs no step and leaves main alone', async () => {
+    const fixture = pool.create();
+    const work = fixture.clone('work');
+    fixture.commitOn('staging', 'feat: cancelled');
+    const main = fixture.originRev('refs/heads/main');
+    const captured = capturingContext({ cwd: work });
+    const { stdout, stderr, exits } = captured;
+    const context: CliContext = {
+      ...captured.context,
+      // The signal arrives as soon as nightly listens: before the first step.
+      onStopSignal: (stop) => {
+        stop('SIGTERM');
+        return () => undefined;
+      },
+    };
+    const program = createProgram(context);
+    registerNightly(program, context);
+    await runCli(program, ['node', 'sanctum', 'nightly', ...STEPS, '--out', '../cancelled'], context);
+    expect(exits).toEqual([143]);
+    expect(stderr[0]).toBe('SIGTERM: stopping the running step…');
+    expect(stdout.join('\n')).toMatch(/^## Nightly smoke: INTERRUPTED: nothing recorded or promoted\n/);
+    expect(existsSync(join(fixture.root, 'cancelled', 'logs'))).toBe(false);
+    expect(fixture.originRev('refs/heads/main')).toBe(main);
   });
 
   it('refuses an unsplittable step command and a non-positive rate with exit 2', async () => {

@@ -1,6 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AppError } from '@sanctum/kernel';
 import { metricsCommand } from '../../src/commands/metrics/metrics.command.js';
 import { nightlyCommand } from '../../src/commands/nightly/nightly.command.js';
@@ -65,6 +65,40 @@ describe('nightly edge cases (slow: real git and child processes)', () => {
     expect(result.smokePassed).toBe(true);
     expect(result.reason).toBe('smoke ended with exit 2 although its results say passed');
     expect(result.record?.passed).toBe(false);
+  });
+
+  it('stops the smoke step and the services it started when interrupted, and records and promotes nothing', async () => {
+    const fixture = pool.create();
+    const work = fixture.clone('work');
+    fixture.commitOn('staging', 'feat: interrupted');
+    const main = fixture.originRev('refs/heads/main');
+    // A smoke step that starts a "service" and, on SIGTERM, waits for it to end (as sanctum smoke does).
+    const pidFile = join(fixture.root, 'service.pid');
+    const script = join(fixture.root, 'slow-smoke.cjs');
+    writeFileSync(
+      script,
+      `const service = require('node:child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+       require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(service.pid));
+       process.on('SIGTERM', () => service.on('exit', () => process.exit(143)));
+       setTimeout(() => {}, 60_000);\n`,
+    );
+    const interrupt = new AbortController();
+    const running = nightlyCommand(nightlyOptions(fixture, work, { smokeCommand: ['node', script], signal: interrupt.signal }));
+    await vi.waitFor(() => {
+      expect(existsSync(pidFile)).toBe(true);
+    }, { timeout: 20_000 });
+    interrupt.abort('SIGTERM');
+    const result = await running;
+
+    expect(result.status).toBe('interrupted');
+    expect(result.reason).toBe('interrupted by SIGTERM; nothing was recorded or promoted');
+    expect(result.steps.map((s) => [s.name, s.exitCode])).toEqual([['install', 0], ['build', 0], ['smoke', 143]]);
+    expect(() => process.kill(Number(readFileSync(pidFile, 'utf8')), 0)).toThrow('ESRCH');
+    expect(run(work, ['worktree', 'list']).split('\n')).toHaveLength(1);
+    expect(result.record).toBeUndefined();
+    expect((await loadRecords({ dir: work })).records).toEqual([]);
+    expect(fixture.originRev('refs/heads/main')).toBe(main);
+    expect(readFileSync(join(result.outDir, 'summary.md'), 'utf8')).toContain('## Nightly smoke: INTERRUPTED');
   });
 
   it('promotes even when the records cannot be pushed, with both warnings', async () => {

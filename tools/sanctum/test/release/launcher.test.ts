@@ -129,6 +129,24 @@ describe('the platform launcher (stand-in services on free ports)', () => {
     await expect(start).rejects.toThrow(/^(auth|directory|messaging) was not ready at http:\/\/127\.0\.0\.1:\d+\/readyz within 300 ms$/);
   });
 
+  it('stops the services and rejects when start-up is interrupted (Ctrl-C while waiting for /readyz)', async () => {
+    const root = fakeRoot();
+    const port = await ports();
+    const lines: string[] = [];
+    const interrupt = new AbortController();
+    const options = { rootDir: root, dataDir: join(root, 'data'), ports: port, env: { NEVER_READY: '1' }, baseEnv: { PATH: process.env.PATH }, signal: interrupt.signal };
+    const start = startPlatform({ ...options, onLine: (service, line) => lines.push(`${service}: ${line}`) });
+    await until(() => lines.filter((line) => line.includes('listening on')).length === 3, 'three listening services');
+    interrupt.abort('SIGINT');
+    await expect(start).rejects.toThrow('start-up was interrupted');
+    for (const name of SERVICE_NAMES) await expect(fetch(`http://127.0.0.1:${port[name]}/readyz`)).rejects.toThrow();
+    // Already interrupted: nothing is started.
+    const late: string[] = [];
+    await expect(startPlatform({ ...options, onLine: (_service, line) => late.push(line) })).rejects.toThrow('start-up was interrupted');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(late).toEqual([]);
+  });
+
   it('asks for a build when a service is missing', async () => {
     const root = fakeRoot(['auth']);
     await expect(startPlatform({ rootDir: root, dataDir: join(root, 'data'), ports: await ports() })).rejects.toThrow(

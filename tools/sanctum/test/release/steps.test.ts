@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { splitCommandLine } from '../../src/lib/process/command-line.js';
 import { describeStepOutcome, runStep } from '../../src/lib/process/step.runner.js';
 import type { StepSpec } from '../../src/lib/process/step.runner.js';
@@ -39,6 +39,27 @@ describe('pipeline steps (real child processes)', () => {
     // SIGTERM is ignored from the shell's first instruction on (and across exec), so only SIGKILL ends it.
     const stubborn = await runStep(step('stubborn', ['sh', '-c', "trap '' TERM; exec sleep 60"], { timeoutMs: 1000, killGraceMs: 200 }));
     expect(stubborn).toMatchObject({ timedOut: true, ok: false, signal: 'SIGKILL' });
+  });
+
+  it('ends a step and what it started when the pipeline is interrupted', async () => {
+    // Like smoke and its services: the step starts a child, and on SIGTERM waits for it to end.
+    // Only the group's SIGTERM reaches the child; were it sent to the step alone, this would hang until SIGKILL.
+    const pidFile = join(dir, 'service.pid');
+    const script = `const service = require('node:child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+      require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(service.pid));
+      process.on('SIGTERM', () => service.on('exit', () => process.exit(143)));
+      setTimeout(() => {}, 60_000);`;
+    const interrupt = new AbortController();
+    const running = runStep(step('smoke', ['node', '-e', script], { signal: interrupt.signal, killGraceMs: 20_000 }));
+    await vi.waitFor(() => {
+      expect(existsSync(pidFile)).toBe(true);
+    });
+    interrupt.abort('SIGTERM');
+    expect(await running).toMatchObject({ ok: false, timedOut: false, exitCode: 143 });
+    expect(() => process.kill(Number(readFileSync(pidFile, 'utf8')), 0)).toThrow('ESRCH');
+    // Interrupted before it started: ended at once.
+    const late = await runStep(step('build', ['node', '-e', 'setTimeout(() => {}, 60_000)'], { signal: AbortSignal.abort('SIGINT') }));
+    expect(late).toMatchObject({ ok: false, signal: 'SIGTERM' });
   });
 
   it('reports a program that cannot start, one killed by a signal, and a step without a command', async () => {

@@ -5,6 +5,8 @@ import { positiveNumber, printResult } from '../../lib/cli-output.js';
 import { cliPath, workingDir } from '../../lib/cli-program.js';
 import { gitHubTargetFromEnv } from '../../lib/github/github.client.js';
 import { splitCommandLine } from '../../lib/process/command-line.js';
+import { stopSignalExitCode } from '../../lib/process/stop-signal.js';
+import type { StopSignal } from '../../lib/process/stop-signal.js';
 import { nightlyCommand } from './nightly.command.js';
 import { formatNightlyMarkdown } from './nightly.format.js';
 
@@ -56,6 +58,15 @@ export function registerNightly(program: Command, context: CliContext): void {
     .option('--repo <owner/name>', 'GitHub repository for --github (default GITHUB_REPOSITORY)')
     .option('--json', 'print the result object as JSON')
     .action(async (flags: NightlyFlags) => {
+      // The steps run in their own process group, out of reach of a terminal's Ctrl-C: left to
+      // Node, a signal would end nightly alone and leave smoke and its services running.
+      const interrupt = new AbortController();
+      const state: { stoppedBy?: StopSignal } = {};
+      const stopListening = context.onStopSignal?.((signal) => {
+        state.stoppedBy = signal;
+        context.stderr(`${signal}: stopping the running step…`);
+        interrupt.abort(signal);
+      });
       const result = await nightlyCommand({
         dir: workingDir(context),
         remote: flags.remote,
@@ -77,8 +88,13 @@ export function registerNightly(program: Command, context: CliContext): void {
         onProgress: (line) => {
           context.stderr(line);
         },
-      });
+        signal: interrupt.signal,
+      }).finally(() => stopListening?.());
       printResult(context, result, flags.json === true, formatNightlyMarkdown);
+      if (state.stoppedBy !== undefined) {
+        context.exit(stopSignalExitCode(state.stoppedBy));
+        return;
+      }
       if (result.status === 'failed') {
         throw new AppError('GATE_SMOKE_FAILED', `The nightly suite failed for ${result.commit.slice(0, 7)}: ${result.reason ?? ''}`, 422);
       }

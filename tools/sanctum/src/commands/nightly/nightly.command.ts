@@ -48,12 +48,18 @@ export interface NightlyOptions {
   readonly notesRef?: string;
   readonly now?: () => Date;
   readonly onProgress?: (line: string) => void;
+  /**
+   * Stops the run (the CLI: Ctrl-C or SIGTERM, the signal's name as reason):
+   * the running step's processes are ended, the worktree removed, and nothing
+   * is recorded or promoted. Once the suite is over, the run finishes.
+   */
+  readonly signal?: AbortSignal;
 }
 
-export type NightlyStatus = 'up-to-date' | 'promoted' | 'passed' | 'failed' | 'blocked';
+export type NightlyStatus = 'up-to-date' | 'promoted' | 'passed' | 'failed' | 'blocked' | 'interrupted';
 
 export interface NightlyResult {
-  /** up-to-date: main already has staging's tip; passed: green but not promoted (--no-promote). */
+  /** up-to-date: main already has staging's tip; passed: green but not promoted (--no-promote); interrupted: stopped by a signal. */
   readonly status: NightlyStatus;
   readonly commit: string;
   readonly main: string;
@@ -106,6 +112,11 @@ export async function nightlyCommand(options: NightlyOptions): Promise<NightlyRe
   progress(`Testing ${commit} (${repo.stagingBranch}) at ${options.targetRps} req/s, soak ${options.soakDurationMin} min`);
   const startedAt = now();
   const run = await runSuite(options, commit, outDir, progress);
+  if (options.signal?.aborted === true) {
+    // A cancelled run says nothing about the commit: no record, which would read as a failure of it.
+    const reason = `interrupted by ${String(options.signal.reason)}; nothing was recorded or promoted`;
+    return finish({ ...base, status: 'interrupted', steps: run.steps, resultsFile: run.resultsFile, sloSummary: [], reason, warnings: [] });
+  }
   const record = nightlyRecord({
     commit,
     startedAt,
@@ -178,7 +189,7 @@ async function runSuite(options: NightlyOptions, commit: string, outDir: string,
       ],
     ];
     for (const [name, argv] of plan) {
-      if (argv.length === 0) continue;
+      if (argv.length === 0 || options.signal?.aborted === true) continue;
       progress(`${name}: ${argv.join(' ')}`);
       const step = await runStep({
         name,
@@ -187,6 +198,7 @@ async function runSuite(options: NightlyOptions, commit: string, outDir: string,
         env,
         logFile: join(outDir, 'logs', `${name}.log`),
         ...(options.stepTimeoutMs === undefined ? {} : { timeoutMs: options.stepTimeoutMs }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
       steps.push(step);
       // The smoke step's exit code alone decides nothing: its results file does.

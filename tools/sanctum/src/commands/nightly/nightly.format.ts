@@ -7,6 +7,7 @@ const HEADLINES: Record<NightlyResult['status'], string> = {
   passed: 'Passed (not promoted: --no-promote)',
   failed: 'FAILED: promotion blocked',
   blocked: 'BLOCKED: not promoted',
+  interrupted: 'INTERRUPTED: nothing recorded or promoted',
 };
 
 /** The run as Markdown: the workflow's step summary and the human output. */

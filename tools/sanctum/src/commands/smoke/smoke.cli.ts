@@ -4,6 +4,8 @@ import type { CliContext } from '../../lib/cli-context.js';
 import { readyzProbeTarget } from '../../lib/load/probe.target.js';
 import { ProgressReporter } from '../../lib/load/progress.reporter.js';
 import { DEFAULT_SCENARIOS } from '../../lib/load/scenario.catalog.js';
+import { stopSignalExitCode } from '../../lib/process/stop-signal.js';
+import type { StopSignal } from '../../lib/process/stop-signal.js';
 import { smokeCommand } from './smoke.command.js';
 import type { SmokeOptions } from './smoke.command.js';
 import { formatSmokeRun } from './smoke.format.js';
@@ -54,10 +56,25 @@ export function registerSmoke(program: Command, context: CliContext): void {
         else context.stdout(line);
       };
       const progress = new ProgressReporter(print, context.interactive);
-      const run = await smokeCommand({ ...toOptions(flags), baseEnv: context.env, onProgress: (p) => { progress.second(p); }, onMessage: (line) => { progress.message(line); } });
+      // Left to Node, a signal would end the CLI at once and leave the services it started running.
+      const interrupt = new AbortController();
+      const state: { stoppedBy?: StopSignal } = {};
+      const stopListening = context.onStopSignal?.((signal) => {
+        state.stoppedBy = signal;
+        progress.message(`${signal}: stopping the services and writing what was measured…`);
+        interrupt.abort(signal);
+      });
+      const run = await smokeCommand({
+        ...toOptions(flags),
+        baseEnv: context.env,
+        signal: interrupt.signal,
+        onProgress: (p) => { progress.second(p); },
+        onMessage: (line) => { progress.message(line); },
+      }).finally(() => stopListening?.());
       if (flags.json === true) context.stdout(JSON.stringify(run.result, null, 2));
       else for (const line of formatSmokeRun(run)) context.stdout(line);
-      context.exit(run.exitCode);
+      // A stopped run exits as the signal would have ended it, whatever it measured.
+      context.exit(state.stoppedBy === undefined ? run.exitCode : stopSignalExitCode(state.stoppedBy));
     });
 }
 

@@ -50,6 +50,8 @@ export interface SmokeOptions {
   monitorSource?: SampleSource;
   onProgress?: (progress: SecondProgress) => void;
   onMessage?: (line: string) => void;
+  /** Ends the run early (the CLI: Ctrl-C or SIGTERM, the signal's name as reason); the failed result is still written. */
+  signal?: AbortSignal;
 }
 
 export interface SmokeRun {
@@ -110,6 +112,10 @@ export async function smokeCommand(options: SmokeOptions): Promise<SmokeRun> {
   let dataDir: string | undefined;
   let monitor: ResourceMonitor | undefined;
   let target: LoadTarget | undefined;
+  const interrupted = interruption(options.signal, () => {
+    // Our own shutdown from here on: a service that exits now (a terminal's Ctrl-C reaches it too) did not crash.
+    void monitor?.stop();
+  });
   try {
     let urls: ServiceUrls;
     let processes: MonitoredProcess[];
@@ -123,10 +129,12 @@ export async function smokeCommand(options: SmokeOptions): Promise<SmokeRun> {
         ports: { auth: await freePort(), directory: await freePort(), messaging: await freePort() },
         ...SMOKE_SERVICE_ENV,
         ...(options.baseEnv === undefined ? {} : { baseEnv: embeddedDefault(options.baseEnv) }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
       const running = platform;
       urls = { auth: running.url('auth'), directory: running.url('directory'), messaging: running.url('messaging') };
       processes = running.services.map((s) => ({ name: s.name, pid: s.process.pid ?? -1, exited: s.exited }));
+      say(`Up: ${running.services.map((s) => `${s.name} ${s.url} (pid ${String(s.process.pid)})`).join(', ')}`);
     } else {
       urls = { ...defaultUrls(), ...options.urls };
       processes = Object.entries(options.pids ?? {}).map(([name, pid]) => ({ name, pid }));
@@ -139,9 +147,11 @@ export async function smokeCommand(options: SmokeOptions): Promise<SmokeRun> {
     });
     await monitor.start();
     say('Setting up the test accounts and devices…');
-    target = await (options.target ?? messagingSendTarget())(urls);
+    // Raced, not awaited to the end: an interrupted set-up or scenario is abandoned, not judged
+    // (a few seconds of a scenario say nothing about objectives set for the whole of it).
+    target = await Promise.race([(options.target ?? messagingSendTarget())(urls), interrupted]);
     say(`Target: ${target.name} — ${target.description}${target.interim ? ' (a probe: not the Messaging send path)' : ''}`);
-    await runScenarios(plans, { target, slo, monitor, options, state, say });
+    await Promise.race([runScenarios(plans, { target, slo, monitor, options, state, say }), interrupted]);
   } catch (error) {
     state.error = error instanceof Error ? error.message : String(error);
     say(`The run could not complete: ${state.error}`);
@@ -174,7 +184,10 @@ async function runScenarios(
   context: { target: LoadTarget; slo: SloFile; monitor: ResourceMonitor; options: SmokeOptions; state: RunState; say: (line: string) => void },
 ): Promise<void> {
   const { target, slo, monitor, options, state, say } = context;
+  // Interrupted, the run has ended without this abandoned loop, which must not add to its result.
+  const interrupted = (): boolean => options.signal?.aborted === true;
   for (const plan of plans) {
+    if (interrupted()) return;
     const crashed = monitor.crashes()[0];
     if (crashed !== undefined) {
       state.notRun.push({ scenario: plan.name, reason: `${crashed.service} crashed earlier in the run` });
@@ -192,6 +205,7 @@ async function runScenarios(
       limits: slo.generator,
       ...(options.onProgress === undefined ? {} : { onSecond: options.onProgress }),
     });
+    if (interrupted()) return;
     const scenario = assembleScenario(plan, run, monitor.between(run.startedAtMs - 1000, run.finishedAtMs + 1000), slo);
     state.scenarios.push(scenario);
     state.intervalLogs.set(plan.name, run.intervalLog);
@@ -236,6 +250,22 @@ function smokeResult(input: {
     ...(state.error === undefined ? {} : { error: state.error }),
     logs: input.logs,
   };
+}
+
+/** Rejects (after calling `onAbort`) when the run is interrupted; never settles otherwise. */
+function interruption(signal: AbortSignal | undefined, onAbort: () => void): Promise<never> {
+  const interrupted = new Promise<never>((_resolve, reject) => {
+    if (signal === undefined) return;
+    const abort = (): void => {
+      onAbort();
+      reject(new Error(typeof signal.reason === 'string' ? `interrupted by ${signal.reason}` : 'interrupted'));
+    };
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+  });
+  // Once the run is over nothing races it: an interruption then must not become an unhandled rejection.
+  interrupted.catch(() => undefined);
+  return interrupted;
 }
 
 /** The parent's environment without what would take the services off the embedded default (one SQLite file each, no Redis). */

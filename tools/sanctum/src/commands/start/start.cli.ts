@@ -25,16 +25,14 @@ export function registerStart(program: Command, context: CliContext): void {
       for (const service of result.services) context.stdout(`${service.name.padEnd(10)} ${service.url}`);
       context.stdout(`Sanctum is up in ${result.startedInMs} ms (data in ${options.dataDir}). Ctrl-C stops it.`);
       const state = { stopping: false };
-      const stop = (): void => {
-        if (state.stopping) return;
+      // Ctrl-C is how `start` is meant to end, so a clean stop exits 0.
+      context.onStopSignal?.(() => {
         state.stopping = true;
         context.stdout('Stopping…');
         void result.platform.stop().then(() => {
           context.exit(0);
         });
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
+      });
       await Promise.race(result.platform.services.map((s) => s.exited));
       if (!state.stopping) {
         context.stderr('A service exited unexpectedly; stopping the others.');

@@ -13,8 +13,10 @@ export interface StepSpec {
   readonly logFile: string;
   /** Killed (and failed) after this long; 0 or undefined waits for ever. */
   readonly timeoutMs?: number;
-  /** After a timeout, how long SIGTERM has before SIGKILL (default 10 s). */
+  /** After a timeout or an abort, how long SIGTERM has before SIGKILL (default 10 s). */
   readonly killGraceMs?: number;
+  /** Ends the step early, as a timeout does (the pipeline was interrupted). */
+  readonly signal?: AbortSignal;
 }
 
 export interface StepOutcome {
@@ -47,21 +49,28 @@ export async function runStep(spec: StepSpec): Promise<StepOutcome> {
     child.stderr.pipe(log, { end: false });
     let timedOut = false;
     const timers: NodeJS.Timeout[] = [];
+    // The whole group, so nothing the step started outlives it; SIGTERM first lets a smoke step stop its services and write its results.
+    const terminate = (): void => {
+      killGroup(child.pid, 'SIGTERM');
+      timers.push(
+        setTimeout(() => {
+          killGroup(child.pid, 'SIGKILL');
+        }, spec.killGraceMs ?? 10_000),
+      );
+    };
     if (spec.timeoutMs !== undefined && spec.timeoutMs > 0) {
       timers.push(
         setTimeout(() => {
           timedOut = true;
-          killGroup(child.pid, 'SIGTERM');
-          timers.push(
-            setTimeout(() => {
-              killGroup(child.pid, 'SIGKILL');
-            }, spec.killGraceMs ?? 10_000),
-          );
+          terminate();
         }, spec.timeoutMs),
       );
     }
+    if (spec.signal?.aborted === true) terminate();
+    else spec.signal?.addEventListener('abort', terminate, { once: true });
     const settle = (outcome: Omit<StepOutcome, 'durationMs' | 'logFile' | 'name' | 'command'>): void => {
       for (const timer of timers) clearTimeout(timer);
+      spec.signal?.removeEventListener('abort', terminate);
       resolve(outcome);
     };
     child.on('error', (error) => {
