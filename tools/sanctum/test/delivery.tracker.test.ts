@@ -70,6 +70,11 @@ describe('SendBodyBuilder', () => {
     }
     // Two devices never get the same bytes in one send.
     expect(body.envelopes[0]?.ciphertext).not.toBe(body.envelopes[1]?.ciphertext);
+    // The pieces written one after another are the same body, and their length is its content-length.
+    const pieces = builder.chunks('run.load-64k.7', builder.devicePrefixes(['dev-a', 'dev-"b']), 7);
+    const joined = Buffer.concat(pieces.chunks);
+    expect(joined.equals(builder.body('run.load-64k.7', builder.devicePrefixes(['dev-a', 'dev-"b']), 7))).toBe(true);
+    expect(pieces.length).toBe(joined.length);
     expect(() => new SendBodyBuilder(0)).toThrow(/at least one byte/);
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { loadPool } from './http.target.js';
 import { DeliveryTracker } from './delivery.tracker.js';
 import type { LoadTarget, LoadTargetFactory, SendOutcome, SendRequest, ServiceUrls, TargetOpenContext, TargetSession } from './load-target.contract.js';
@@ -58,6 +59,7 @@ async function openSendSession(urls: ServiceUrls, fleet: MessagingFleet, context
 
   const post = async (index: number, clientMessageId: string, signal: AbortSignal): Promise<SendOutcome> => {
     const { route, path, prefixes } = routeOf(routes, index);
+    const body = builder.chunks(clientMessageId, prefixes, index);
     try {
       const response = await pool.request({
         path,
@@ -65,10 +67,12 @@ async function openSendSession(urls: ServiceUrls, fleet: MessagingFleet, context
         headers: {
           authorization: `Bearer ${route.sender.session.tokens.accessToken}`,
           'content-type': 'application/json',
+          'content-length': String(body.length),
           // The services log this id with the request, so a slow request in the report can be found in their logs.
           'x-request-id': `smoke-${context.scenario}-${index}`,
         },
-        body: builder.body(clientMessageId, prefixes, index),
+        // A stream of the pieces: undici writes each as it comes, nothing is joined.
+        body: Readable.from(body.chunks, { objectMode: false }),
         signal,
       });
       await response.body.dump();

@@ -1,6 +1,6 @@
 import { AuthClient, DeviceIdentity, MessageStream, MessagingClient, SanctumApiError } from '@sanctum/client';
 import type { Envelope, Session } from '@sanctum/client';
-import WebSocket from 'ws';
+import { CiphertextlessWebSocket } from './ciphertextless.socket.js';
 import type { ServiceUrls } from './load-target.contract.js';
 import { TokenRefresher } from './token.refresher.js';
 import type { TokenRefresherOptions } from './token.refresher.js';
@@ -168,7 +168,7 @@ function fleetStream(urls: ServiceUrls, device: FleetDevice, fleet: () => Messag
   return new MessageStream({
     url: urls.messaging,
     token: () => device.session.tokens.accessToken,
-    WebSocket,
+    WebSocket: CiphertextlessWebSocket,
     onEnvelope: (envelope) => {
       fleet().onEnvelope(device.deviceId, envelope);
     },

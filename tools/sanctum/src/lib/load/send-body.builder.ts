@@ -3,6 +3,12 @@ import { randomBytes } from 'node:crypto';
 /** Distinct random ciphertexts per scenario; requests rotate through them. */
 const POOL_SIZE = 16;
 
+/** A request body as the pieces to write, in order, and their total length (the content-length). */
+export interface BodyChunks {
+  readonly chunks: readonly Buffer[];
+  readonly length: number;
+}
+
 /**
  * The JSON body of one Messaging send, built from pre-encoded parts: one
  * ciphertext of the scenario's size per recipient device, random bytes in
@@ -29,12 +35,26 @@ export class SendBodyBuilder {
   }
 
   body(clientMessageId: string, devicePrefixes: readonly Buffer[], index: number): Buffer {
-    const parts: Buffer[] = [Buffer.from(`{"clientMessageId":${JSON.stringify(clientMessageId)},"envelopes":[`)];
+    return Buffer.concat(this.chunks(clientMessageId, devicePrefixes, index).chunks);
+  }
+
+  /**
+   * The same body as pieces: the small ones new, the ciphertexts shared.
+   * Joining them cost an 87 KB allocation per 64 KiB send outside the
+   * JavaScript heap, and V8 answers that much external memory (87 MB/s at
+   * 1,000 sends/s) with a full collection every few hundred milliseconds,
+   * each a pause in the generator's schedule. Written in pieces (with a
+   * content-length), nothing of that size is allocated.
+   */
+  chunks(clientMessageId: string, devicePrefixes: readonly Buffer[], index: number): BodyChunks {
+    const chunks: Buffer[] = [Buffer.from(`{"clientMessageId":${JSON.stringify(clientMessageId)},"envelopes":[`)];
     devicePrefixes.forEach((prefix, i) => {
-      if (i > 0) parts.push(this.comma);
-      parts.push(prefix, this.ciphertexts[(index + i) % POOL_SIZE] ?? this.closing, this.closing);
+      if (i > 0) chunks.push(this.comma);
+      chunks.push(prefix, this.ciphertexts[(index + i) % POOL_SIZE] ?? this.closing, this.closing);
     });
-    parts.push(this.end);
-    return Buffer.concat(parts);
+    chunks.push(this.end);
+    let length = 0;
+    for (const chunk of chunks) length += chunk.length;
+    return { chunks, length };
   }
 }
