@@ -98,6 +98,10 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
     redis: resources.redis,
     bearerAuth: true,
     ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+  }).catch(async (error: unknown) => {
+    // A started writer thread would keep the process alive after a failed start.
+    await writer.close();
+    throw error;
   });
   const revocations = new RevocationList(MAX_TOKEN_TTL_S);
   const verifier = new TokenVerifier({
