@@ -127,6 +127,9 @@ describe('errors crossing the thread', () => {
     const plain = unpackError(packError('a string'));
     expect(plain.message).toBe('a string');
     expect('code' in plain).toBe(false);
-    expect(unpackError(packError(new AppError('MSG_Y', 'no details', 400)))).not.toHaveProperty('details.x');
+    const bare = unpackError(packError(new AppError('MSG_Y', 'no details', 400)));
+    expect(bare).toMatchObject({ code: 'MSG_Y', statusCode: 400 });
+    expect(bare).toBeInstanceOf(AppError);
+    expect('details' in bare ? bare.details : undefined).toBeUndefined();
   });
 });
