@@ -32,6 +32,12 @@ export const MessagingConfigSchema = Type.Object({
   /** Most writes (sends, acks) committed together in one transaction (group commit). */
   GROUP_COMMIT_MAX: Type.Integer({ minimum: 1, maximum: 10_000, default: 512 }),
   /**
+   * How long an acknowledgement may wait to share the next send's commit
+   * instead of committing (and syncing) on its own; acks alone commit without
+   * an fsync (see docs/messaging.md, "Durability").
+   */
+  ACK_COMMIT_DELAY_MS: Type.Integer({ minimum: 0, maximum: 1000, default: 5 }),
+  /**
    * Run the SQLite writes (and their fsyncs) on a writer thread, off the event
    * loop (SQLite files only; PostgreSQL and in-memory databases always write in-process).
    */

@@ -2,6 +2,7 @@ import { migrateToLatest } from '@sanctum/kernel';
 import type { AuthEvent, Database } from '@sanctum/kernel';
 import { testEngines } from '@sanctum/kernel/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { timeOrderedId } from '../src/domain/ids.js';
 import { RetentionSweeper } from '../src/domain/retention.sweeper.js';
 import { migrations } from '../src/migrations/index.js';
@@ -45,7 +46,7 @@ describe.each(testEngines())('messaging stores on $name', (engine) => {
     database = await engine.open<MessagingTables>();
     await migrateToLatest(database.db as never, migrations);
     batches = [];
-    committer = new GroupCommitter(database.db, database.engine, 64, (size) => batches.push(size));
+    committer = new GroupCommitter(database.db, database.engine, { maxBatch: 64, lazyDelayMs: 5, onBatch: (size) => batches.push(size) });
     queues = new QueueStore(database.db, new RawSql(database.engine));
     replica = new ReplicaStore(database.db);
     await committer.run((trx) =>
@@ -87,6 +88,44 @@ describe.each(testEngines())('messaging stores on $name', (engine) => {
     const rows = await queues.listAfter('d1', 0, 10);
     expect(rows.map((r) => r.seq)).toEqual([1, 3]);
     expect(await queues.depthOf('d1')).toBe(2);
+  });
+
+  it('lets lazy jobs (acks) ride in the next durable commit, and commits them alone, lazily, after the delay', async () => {
+    await committer.run((trx) => queues.append(trx, [envelope('d1', 1, 1), envelope('d1', 1, 2)]));
+    const [first, second] = await queues.listAfter('d1', 0, 10);
+    batches.length = 0;
+
+    // A lazy job alone waits for the delay, then commits in a transaction of its own.
+    const alone = committer.run((trx) => queues.ack(trx, 'd1', [first!.envelope_id]), true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([]);
+    expect(await alone).toEqual([1]);
+    expect(batches).toEqual([1]);
+    if (database.engine === 'sqlite') {
+      // The connection is back to durable commits for whatever comes next.
+      const [row] = (await sql<{ synchronous: number }>`pragma synchronous`.execute(database.db)).rows;
+      expect(row?.synchronous).toBe(2);
+    }
+
+    // A lazy job queued before a durable one shares its transaction: one commit, not two.
+    batches.length = 0;
+    const [acked] = await Promise.all([
+      committer.run((trx) => queues.ack(trx, 'd1', [second!.envelope_id]), true),
+      committer.run((trx) => queues.append(trx, [envelope('d1', 1, 3)])),
+    ]);
+    expect(acked).toEqual([1]);
+    expect(batches).toEqual([2]);
+    expect((await queues.listAfter('d1', 0, 10)).map((r) => r.seq)).toEqual([3]);
+  });
+
+  it('commits waiting lazy jobs at once when drained (shutdown)', async () => {
+    const slow = new GroupCommitter(database.db, database.engine, { maxBatch: 64, lazyDelayMs: 60_000 });
+    await slow.run((trx) => queues.append(trx, [envelope('d1', 1, 1)]));
+    const [row] = await queues.listAfter('d1', 0, 10);
+    const acked = slow.run((trx) => queues.ack(trx, 'd1', [row!.envelope_id]), true);
+    await slow.drain();
+    expect(await acked).toEqual([1]);
+    expect(await queues.depthOf('d1')).toBe(0);
   });
 
   it('never reuses an envelope id after the newest is acknowledged', async () => {

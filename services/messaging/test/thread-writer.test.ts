@@ -41,7 +41,7 @@ describe('the SQLite writer thread', () => {
     database = openDatabase<MessagingTables>({ dataDir: dir, name: 'messaging' });
     await migrateToLatest(database.db as never, migrations);
     batches = [];
-    writer = await ThreadWriter.start({ file: database.file!, maxBatch: 64 }, (size) => batches.push(size));
+    writer = await ThreadWriter.start({ file: database.file!, maxBatch: 64 }, { lazyDelayMs: 5, onBatch: (size) => batches.push(size) });
     await writer.run('applyAuthEvents', {
       events: [
         event(1, 'account.created', { accountId: 'alice' }),
@@ -72,6 +72,22 @@ describe('the SQLite writer thread', () => {
     expect(Buffer.from(rows[2]!.ciphertext).toString()).toBe('ciphertext m3');
     expect(await writer.run('ack', { deviceId: 'b1', envelopeIds: rows.map((r) => r.envelope_id) })).toEqual([1_000, 1_000, 1_000]);
     expect(await queues.depthOf('b1')).toBe(0);
+  });
+
+  it('holds an ack back for the next send, so both cross to the thread and commit together', async () => {
+    const [first, second] = await Promise.all([writer.run('storeMessage', send('m1')), writer.run('storeMessage', send('m2'))]);
+    batches.length = 0;
+    const ack = writer.run('ack', { deviceId: 'b1', envelopeIds: first.envelopeIds });
+    const third = writer.run('storeMessage', send('m3'));
+    expect(await ack).toEqual([1_000]);
+    await third;
+    expect(batches).toEqual([2]);
+
+    // Alone, an ack goes after the delay, in a transaction of its own.
+    batches.length = 0;
+    expect(await writer.run('ack', { deviceId: 'b1', envelopeIds: second.envelopeIds })).toEqual([1_000]);
+    expect(batches).toEqual([1]);
+    expect(await new QueueStore(database.db, new RawSql('sqlite')).depthOf('b1')).toBe(1);
   });
 
   it('brings a refusal back as the same AppError, and a retried client id as the driver’s unique violation', async () => {

@@ -1,4 +1,4 @@
-import type { Engine } from '@sanctum/kernel';
+import type { Engine } from '@sanctum/kernel/core';
 import { CompiledQuery } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { MessagingTables } from './tables.js';
@@ -6,8 +6,18 @@ import type { MessagingTables } from './tables.js';
 /** A unit of work that runs inside a shared transaction; it must only touch the database. */
 export type WriteJob<T> = (trx: Kysely<MessagingTables>) => Promise<T>;
 
+export interface GroupCommitOptions {
+  /** Most jobs in one transaction. */
+  readonly maxBatch: number;
+  /** How long a lazy job may wait for a durable one to share its commit (see `run`). */
+  readonly lazyDelayMs: number;
+  /** Told the size of each transaction as it starts (metrics). */
+  readonly onBatch?: (size: number) => void;
+}
+
 interface Pending {
   job: WriteJob<unknown>;
+  lazy: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -21,6 +31,28 @@ const COMMIT = CompiledQuery.raw('commit');
 const ROLLBACK = CompiledQuery.raw('rollback');
 
 /**
+ * How a transaction begins and ends on each engine, durable or lazy (see
+ * `GroupCommitter.run`). On SQLite, IMMEDIATE takes the write lock up front,
+ * so two processes sharing a file never fail on a read-to-write upgrade;
+ * `synchronous` belongs to the connection and cannot change inside a
+ * transaction, so a lazy one sets it before BEGIN and restores it after.
+ */
+const TRANSACTION: Record<Engine, Record<'durable' | 'lazy', { begin: readonly CompiledQuery[]; after: readonly CompiledQuery[] }>> = {
+  sqlite: {
+    durable: { begin: [CompiledQuery.raw('begin immediate')], after: [] },
+    lazy: {
+      begin: [CompiledQuery.raw('pragma synchronous = NORMAL'), CompiledQuery.raw('begin immediate')],
+      after: [CompiledQuery.raw('pragma synchronous = FULL')],
+    },
+  },
+  postgres: {
+    durable: { begin: [CompiledQuery.raw('begin')], after: [] },
+    // SET LOCAL ends with the transaction.
+    lazy: { begin: [CompiledQuery.raw('begin'), CompiledQuery.raw('set local synchronous_commit = off')], after: [] },
+  },
+};
+
+/**
  * Group commit: writes that arrive while a transaction is being prepared or
  * committed are gathered and committed together in the next one, so many
  * sends share one fsync. Each job runs inside its own savepoint, so a job that
@@ -28,42 +60,54 @@ const ROLLBACK = CompiledQuery.raw('rollback');
  * commit. `run` resolves only after the transaction holding the job has
  * committed — a caller may answer 2xx then and not before.
  *
- * On SQLite the transaction begins IMMEDIATE, taking the write lock up front,
- * so two processes sharing a file never fail on a read-to-write upgrade.
- *
  * @example
  * const seq = await committer.run((trx) => store.nextSeq(trx, conversationId));
  */
 export class GroupCommitter {
   private queue: Pending[] = [];
   private scheduled = false;
+  private lazyTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private readonly begin: CompiledQuery;
 
   constructor(
     private readonly db: Kysely<MessagingTables>,
-    engine: Engine,
-    private readonly maxBatch: number,
-    private readonly onBatch: (size: number) => void = () => undefined,
-  ) {
-    this.begin = CompiledQuery.raw(engine === 'sqlite' ? 'begin immediate' : 'begin');
-  }
+    private readonly engine: Engine,
+    private readonly options: GroupCommitOptions,
+  ) {}
 
-  run<T>(job: WriteJob<T>): Promise<T> {
+  /**
+   * Queues a job for the next transaction. A lazy job (an acknowledgement)
+   * does not start a transaction of its own: it waits up to `lazyDelayMs` to
+   * ride in the next durable one, so at a steady send rate acks add
+   * statements but no commits. A transaction holding only lazy jobs commits
+   * without waiting for the disk (SQLite `synchronous=NORMAL` in WAL mode,
+   * PostgreSQL `synchronous_commit=off`): it survives a process crash, and a
+   * power loss can undo it only until the next durable commit, which syncs
+   * it too. Losing an ack that way means the envelope is delivered again,
+   * which clients already handle (they dedupe by envelope id); a durable job
+   * never commits lazily.
+   */
+  run<T>(job: WriteJob<T>, lazy = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ job, resolve: resolve as (value: unknown) => void, reject });
-      this.schedule();
+      this.queue.push({ job, lazy, resolve: resolve as (value: unknown) => void, reject });
+      if (lazy) this.scheduleLazy();
+      else this.schedule();
     });
   }
 
   /** Resolves once everything queued so far has been committed or failed (shutdown). */
   async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.running !== undefined || this.scheduled) {
+    while (this.queue.length > 0 || this.running !== undefined || this.scheduled || this.lazyTimer !== undefined) {
+      if (this.lazyTimer !== undefined) this.schedule();
       await (this.running ?? new Promise((resolve) => setImmediate(resolve)));
     }
   }
 
   private schedule(): void {
+    if (this.lazyTimer !== undefined) {
+      clearTimeout(this.lazyTimer);
+      this.lazyTimer = undefined;
+    }
     if (this.scheduled || this.running !== undefined) return;
     this.scheduled = true;
     // setImmediate, not a microtask: every request parsed in this turn of the
@@ -73,19 +117,29 @@ export class GroupCommitter {
       this.scheduled = false;
       this.running = this.flush().finally(() => {
         this.running = undefined;
-        if (this.queue.length > 0) this.schedule();
+        if (this.queue.some((pending) => !pending.lazy)) this.schedule();
+        else if (this.queue.length > 0) this.scheduleLazy();
       });
     });
   }
 
+  private scheduleLazy(): void {
+    if (this.scheduled || this.running !== undefined || this.lazyTimer !== undefined) return;
+    this.lazyTimer = setTimeout(() => {
+      this.lazyTimer = undefined;
+      this.schedule();
+    }, this.options.lazyDelayMs);
+  }
+
   private async flush(): Promise<void> {
-    const batch = this.queue.splice(0, this.maxBatch);
-    this.onBatch(batch.length);
+    const batch = this.queue.splice(0, this.options.maxBatch);
+    this.options.onBatch?.(batch.length);
+    const transaction = TRANSACTION[this.engine][batch.every((pending) => pending.lazy) ? 'lazy' : 'durable'];
     let outcomes: Outcome[];
     try {
       outcomes = await this.db.connection().execute(async (connection) => {
-        await connection.executeQuery(this.begin);
         try {
+          for (const statement of transaction.begin) await connection.executeQuery(statement);
           const results: Outcome[] = [];
           for (const pending of batch) results.push(await this.runJob(connection, pending.job));
           await connection.executeQuery(COMMIT);
@@ -93,6 +147,8 @@ export class GroupCommitter {
         } catch (error) {
           await connection.executeQuery(ROLLBACK).catch(() => undefined);
           throw error;
+        } finally {
+          for (const statement of transaction.after) await connection.executeQuery(statement);
         }
       });
     } catch (error) {

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { AppError } from '@sanctum/kernel/core';
 import { unpackError } from './error-transport.js';
 import type { TransportedError } from './error-transport.js';
+import { LAZY_OPERATIONS } from './write-operations.js';
 import type { WriteArgs, WriteOperationName, WriteResult } from './write-operations.js';
 import type { Writer } from './writer.js';
 
@@ -10,6 +11,13 @@ export interface WriterThreadData {
   /** The SQLite file; the thread opens its own connection to it. */
   readonly file: string;
   readonly maxBatch: number;
+}
+
+export interface ThreadWriterOptions {
+  /** How long a lazy operation (an ack) may wait on this side for a durable one to travel with. */
+  readonly lazyDelayMs: number;
+  /** Told the size of each committed transaction (metrics). */
+  readonly onBatch?: (size: number) => void;
 }
 
 export interface WriterJob {
@@ -54,12 +62,15 @@ const WORKER_ENTRY = new URL('../../dist/writer/writer.worker.js', import.meta.u
  *
  * Jobs posted in one turn of the event loop travel in one message, and the
  * thread answers each batch in one message, so the crossing costs little per
- * write. If the thread dies, pending and later writes fail with 503
+ * write. Lazy operations (acks, see GroupCommitter.run) wait here up to
+ * `lazyDelayMs` for a durable one to travel with: each message wakes the
+ * thread, and a wake-up is a context switch, which at a steady send rate
+ * cost more than the ack's statements. If the thread dies, pending and later writes fail with 503
  * MSG_STORE_UNAVAILABLE (clients retry with the same clientMessageId; a
  * write that did commit then replays) and `/readyz` reports it.
  *
  * @example
- * const writer = await ThreadWriter.start({ file: database.file, maxBatch: 512 });
+ * const writer = await ThreadWriter.start({ file: database.file, maxBatch: 512 }, { lazyDelayMs: 5 });
  * const stored = await writer.run('storeMessage', args);
  */
 export class ThreadWriter implements Writer {
@@ -67,6 +78,7 @@ export class ThreadWriter implements Writer {
   private readonly pending = new Map<number, Pending>();
   private outbox: WriterJob[] = [];
   private flushScheduled = false;
+  private lazyTimer: NodeJS.Timeout | undefined;
   private failure: Error | undefined;
   private idleWaiters: (() => void)[] = [];
   private closed: Promise<void> | undefined;
@@ -75,7 +87,7 @@ export class ThreadWriter implements Writer {
 
   private constructor(
     private readonly worker: Worker,
-    private readonly onBatch: (size: number) => void,
+    private readonly options: ThreadWriterOptions,
   ) {
     this.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: FromWriterThread) => {
@@ -96,8 +108,8 @@ export class ThreadWriter implements Writer {
     });
   }
 
-  static async start(data: WriterThreadData, onBatch: (size: number) => void = () => undefined): Promise<ThreadWriter> {
-    const writer = new ThreadWriter(new Worker(WORKER_ENTRY, { workerData: data }), onBatch);
+  static async start(data: WriterThreadData, options: ThreadWriterOptions): Promise<ThreadWriter> {
+    const writer = new ThreadWriter(new Worker(WORKER_ENTRY, { workerData: data }), options);
     await writer.ready;
     return writer;
   }
@@ -113,19 +125,14 @@ export class ThreadWriter implements Writer {
       const id = this.nextId++;
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       this.outbox.push({ id, name, args });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        // setImmediate: every request handled in this turn of the event loop rides in one message.
-        setImmediate(() => {
-          this.flushScheduled = false;
-          this.post();
-        });
-      }
+      if (LAZY_OPERATIONS.has(name)) this.scheduleLazyPost();
+      else this.schedulePost();
     });
   }
 
   drain(): Promise<void> {
     if (this.pending.size === 0) return Promise.resolve();
+    if (this.lazyTimer !== undefined) this.schedulePost();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -142,6 +149,26 @@ export class ThreadWriter implements Writer {
     return this.closed;
   }
 
+  private schedulePost(): void {
+    clearTimeout(this.lazyTimer);
+    this.lazyTimer = undefined;
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // setImmediate: every request handled in this turn of the event loop rides in one message.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.post();
+    });
+  }
+
+  private scheduleLazyPost(): void {
+    if (this.flushScheduled || this.lazyTimer !== undefined) return;
+    this.lazyTimer = setTimeout(() => {
+      this.lazyTimer = undefined;
+      this.schedulePost();
+    }, this.options.lazyDelayMs);
+  }
+
   private post(): void {
     if (this.outbox.length === 0) return;
     const jobs = this.outbox;
@@ -154,7 +181,7 @@ export class ThreadWriter implements Writer {
   }
 
   private settle(message: Extract<FromWriterThread, { type: 'done' }>): void {
-    for (const size of message.batches) this.onBatch(size);
+    for (const size of message.batches) this.options.onBatch?.(size);
     for (const result of message.results) {
       this.finish(result.id, (p) => {
         if (result.ok) p.resolve(result.value);

@@ -160,6 +160,12 @@ export const writeOperations = {
     stores.messages.deleteOlderThan(trx, args.cutoff, args.limit),
 };
 
+/**
+ * Operations that may commit lazily (see GroupCommitter.run): losing one in
+ * a power cut only means an envelope is delivered again.
+ */
+export const LAZY_OPERATIONS: ReadonlySet<WriteOperationName> = new Set<WriteOperationName>(['ack']);
+
 export type WriteOperations = typeof writeOperations;
 export type WriteOperationName = keyof WriteOperations;
 export type WriteArgs<K extends WriteOperationName> = Parameters<WriteOperations[K]>[2];

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { GroupCommitter } from '../store/group-commit.js';
 import type { MessagingTables } from '../store/tables.js';
-import { writeOperations } from './write-operations.js';
+import { LAZY_OPERATIONS, writeOperations } from './write-operations.js';
 import type { WriteArgs, WriteOperationName, WriteResult, WriteStores } from './write-operations.js';
 
 /**
@@ -41,7 +41,7 @@ export class InProcessWriter implements Writer {
   ) {}
 
   run<K extends WriteOperationName>(name: K, args: WriteArgs<K>): Promise<WriteResult<K>> {
-    return this.committer.run((trx) => runOperation(this.stores, trx, name, args));
+    return this.committer.run((trx) => runOperation(this.stores, trx, name, args), LAZY_OPERATIONS.has(name));
   }
 
   drain(): Promise<void> {

@@ -24,7 +24,13 @@ const database = openDatabase<MessagingTables>({ url: `sqlite://${file}`, dataDi
 const { db } = database;
 const raw = new RawSql('sqlite');
 const batches: number[] = [];
-const writer = new InProcessWriter(new GroupCommitter(db, 'sqlite', maxBatch, (size) => batches.push(size)), {
+const writer = new InProcessWriter(new GroupCommitter(db, 'sqlite', {
+  maxBatch,
+  // The event loop side already held lazy jobs back (see ThreadWriter): here they only join
+  // whatever arrived in the same message, or commit at once.
+  lazyDelayMs: 0,
+  onBatch: (size) => batches.push(size),
+}), {
   messages: new MessageStore(db, raw),
   queues: new QueueStore(db, raw),
   conversations: new ConversationStore(db, raw),
