@@ -34,7 +34,7 @@ export * from './messaging/index.js';
 
 // One device end to end (sign-in, keys, sessions, sends, delivery): what a chat client builds on.
 export { SanctumDevice } from './device/sanctum-device.js';
-export type { ChatMessage, DeviceOptions, ListenHandlers, SanctumUrls } from './device/device.types.js';
+export type { ChatMessage, DeviceOptions, ListenHandlers, SafetyNumberResult, SanctumUrls } from './device/device.types.js';
 export { parseDeviceState } from './device/device.state.js';
 export type { DeviceStateJson } from './device/device.state.js';
 export { MAX_TEXT_LENGTH } from './device/chat.payload.js';

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatApprove, chatLink, chatRead, chatRegister, chatSend } from '../src/commands/chat/chat.command.js';
+import { chatApprove, chatLink, chatRead, chatRegister, chatSafetyNumber, chatSend } from '../src/commands/chat/chat.command.js';
 import type { ChatOptions } from '../src/commands/chat/chat.command.js';
 import { parseLine, runChatSession } from '../src/commands/chat/chat.session.js';
 import { registerChat } from '../src/commands/chat/chat.cli.js';
@@ -23,6 +23,8 @@ let platform: Platform | undefined;
 let dir: string;
 let alice: ChatOptions;
 let bob: ChatOptions;
+/** Alice and Bob's safety number while each has one device. */
+let safetyWithOneDeviceEach = '';
 
 async function filesContain(folder: string, needle: string): Promise<boolean> {
   for (const entry of await readdir(folder, { withFileTypes: true })) {
@@ -92,11 +94,17 @@ describe('sanctum chat, end to end through Auth, Directory and Messaging', () =>
     await until(async () => (printed.some((l) => l.endsWith('alice: are you there?')) ? true : undefined), 'the live message');
 
     input.write('yes, live\n');
+    input.write('/safety\n');
     input.write('/help\n');
     input.write('@nobody-has-this-handle hello\n');
     input.end('/quit\n');
     expect(await session).toEqual({ sent: 1, received: 1 });
     expect(printed.join('\n')).toMatch(/\/to <handle>/);
+    // The safety number of the current peer: twelve groups of five digits, the same as Alice computes.
+    const shown = /Safety number with alice \(1 device of theirs, 1 device of yours\):\n {2}((?:\d{5} ){11}\d{5})\n/.exec(printed.join('\n'));
+    expect(shown?.[1]).toBeDefined();
+    safetyWithOneDeviceEach = shown?.[1] ?? '';
+    expect((await chatSafetyNumber({ ...alice, handle: 'bob' })).safetyNumber).toBe(safetyWithOneDeviceEach);
     expect(printed.join('\n')).toMatch(/not sent: No account has the handle "nobody-has-this-handle"/);
     expect((await chatRead(alice)).messages.map((m) => `${m.fromHandle}: ${m.text}`)).toEqual(['bob: yes, live']);
   }, 60_000);
@@ -120,6 +128,25 @@ describe('sanctum chat, end to end through Auth, Directory and Messaging', () =>
     expect(copy.map((m) => [m.own, m.text])).toEqual([[true, 'sent from the laptop']]);
   }, 60_000);
 
+  it('gives both people the same safety number, a new one once a device is added, and refuses a swapped device key', async () => {
+    const laptop = { ...alice, statePath: join(dir, 'alice-laptop.json') };
+    const fromAlice = await chatSafetyNumber({ ...alice, handle: 'bob' });
+    expect(fromAlice).toMatchObject({ handle: 'bob', theirDevices: 1, myDevices: 2 });
+    expect((await chatSafetyNumber({ ...laptop, handle: 'bob' })).safetyNumber).toBe(fromAlice.safetyNumber);
+    expect((await chatSafetyNumber({ ...bob, handle: 'alice' })).safetyNumber).toBe(fromAlice.safetyNumber);
+    expect(fromAlice.safetyNumber).not.toBe(safetyWithOneDeviceEach); // Alice's laptop joined
+
+    // Bob's device key as Alice's session recorded it, replaced: what a Directory lying now would look like.
+    const state = JSON.parse(await readFile(alice.statePath, 'utf8')) as { identityStore: { remote: Record<string, string> } };
+    // Keys are JSON [accountId, deviceId] pairs (see addressKey in the SDK).
+    const [address] = Object.keys(state.identityStore.remote).filter((key) => (JSON.parse(key) as string[])[0] === fromAlice.accountId);
+    expect(address).toBeDefined();
+    state.identityStore.remote[address!] = Buffer.alloc(32, 7).toString('base64url');
+    const tampered = { ...alice, statePath: join(dir, 'alice-tampered.json') };
+    await writeFile(tampered.statePath, JSON.stringify(state));
+    await expect(chatSafetyNumber({ ...tampered, handle: 'bob' })).rejects.toThrow(/is not the one its session uses/);
+  }, 60_000);
+
   it('works as `sanctum chat …` commands, with text or JSON output and the service URLs from the environment', async () => {
     const env = { SANCTUM_AUTH_URL: alice.urls.auth, SANCTUM_DIRECTORY_URL: alice.urls.directory, SANCTUM_MESSAGING_URL: alice.urls.messaging };
     const sanctum = async (stdin: string | undefined, ...args: string[]) => {
@@ -138,6 +165,7 @@ describe('sanctum chat, end to end through Auth, Directory and Messaging', () =>
     expect(session.stdout).toMatch(/carol: hi bob, carol here[\s\S]*Bye \(1 sent, 1 received\)/);
     expect((await sanctum(undefined, 'chat', '--state', 'carol.json', 'read')).stdout).toMatch(/bob: hello carol$/);
     expect((await sanctum(undefined, 'chat', '--state', 'carol.json', 'read')).stdout).toBe('No new messages');
+    expect((await sanctum(undefined, 'chat', '--state', 'carol.json', 'safety', 'bob')).stdout).toMatch(/^Safety number with bob \(1 device of theirs, 1 device of yours\):\n {2}(\d{5} ){11}\d{5}\n/);
     const missing = await sanctum(undefined, 'chat', '--state', 'nobody.json', 'read');
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/No chat device at/);
@@ -150,6 +178,9 @@ describe('sanctum chat, end to end through Auth, Directory and Messaging', () =>
 
 describe('chat input lines', () => {
   it('reads commands, direct messages and plain text', () => {
+    expect(parseLine('/safety', 'bob')).toEqual({ kind: 'safety', with: 'bob' });
+    expect(parseLine('/safety carol', 'bob')).toEqual({ kind: 'safety', with: 'carol' });
+    expect(parseLine('/safety', undefined)).toEqual({ kind: 'no-peer' });
     expect(parseLine('  ', 'bob')).toEqual({ kind: 'empty' });
     expect(parseLine('/quit', undefined)).toEqual({ kind: 'quit' });
     expect(parseLine('/help', undefined)).toEqual({ kind: 'help' });

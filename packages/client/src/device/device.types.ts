@@ -41,3 +41,14 @@ export interface ListenHandlers {
   readonly onReady?: () => void;
   readonly onError?: (error: unknown) => void;
 }
+
+/** What two people compare to rule out a man in the middle (see SanctumDevice.safetyNumberWith). */
+export interface SafetyNumberResult {
+  readonly handle: string;
+  readonly accountId: string;
+  /** Twelve groups of five digits, the same on both sides. */
+  readonly safetyNumber: string;
+  /** How many device keys each side's half covers. */
+  readonly theirDevices: number;
+  readonly myDevices: number;
+}

@@ -8,6 +8,9 @@ import type { DeviceEnvelope, RecipientDevice } from '../crypto/device.fan-out.j
 import { encryptForDevices } from '../crypto/device.fan-out.js';
 import { MemoryIdentityStore, MemoryPrekeyStore, MemorySessionStore } from '../crypto/memory.stores.js';
 import { PrekeyGenerator } from '../crypto/prekey.generator.js';
+import { constantTimeEqual } from '../crypto/crypto.primitives.js';
+import { E2eeError } from '../crypto/e2ee.errors.js';
+import { formatSafetyNumber, safetyNumber } from '../crypto/safety-number.fingerprint.js';
 import { SessionManager } from '../crypto/session.manager.js';
 import type { DeviceAddress } from '../crypto/store.types.js';
 import { DirectoryClient } from '../directory/directory.client.js';
@@ -18,7 +21,7 @@ import { MessagingClient } from '../messaging/messaging.client.js';
 import type { DeviceMismatch, Envelope, OutgoingEnvelope, SendResult } from '../messaging/messaging.types.js';
 import { MAX_TEXT_LENGTH, decodeChatPayload, encodeChatPayload } from './chat.payload.js';
 import type { DeviceStateJson } from './device.state.js';
-import type { ChatMessage, DeviceOptions, ListenHandlers } from './device.types.js';
+import type { ChatMessage, DeviceOptions, ListenHandlers, SafetyNumberResult } from './device.types.js';
 import { keyUploadFromPayload, prekeyBundleFromDevice } from './key-material.convert.js';
 
 /**
@@ -164,6 +167,33 @@ export class SanctumDevice {
       onDeviceMismatch: (mismatch, current) => this.reconcile(plaintext, to, mismatch, current),
     });
     return { ...result, toAccountId: to };
+  }
+
+  /**
+   * The safety number of this account and `handle`'s: 60 digits over every
+   * device identity key of both accounts, which the two people compare in
+   * person or over another channel. It comes out the same on both sides only
+   * if each saw the other's real keys. A device key listed now that differs
+   * from the one a session of this device already uses is refused outright:
+   * the Directory (or someone in between) swapped it.
+   */
+  async safetyNumberWith(handle: string): Promise<SafetyNumberResult> {
+    const accountId = await this.resolve(handle);
+    const [theirs, mine] = await Promise.all([this.directory.listDevices(accountId), this.directory.listDevices(this.accountId)]);
+    for (const device of theirs) {
+      const known = await this.stores.identity.getRemoteIdentity({ accountId, deviceId: device.deviceId });
+      if (known !== undefined && !constantTimeEqual(known, device.identityKey)) {
+        throw new E2eeError(
+          'E2EE_IDENTITY_CHANGED',
+          `The identity key listed for ${handle}'s device ${device.deviceId} is not the one its session uses: check with ${handle} before trusting this conversation`,
+        );
+      }
+    }
+    const digits = safetyNumber(
+      { stableId: this.accountId, identityKeys: mine.map((d) => d.identityKey) },
+      { stableId: accountId, identityKeys: theirs.map((d) => d.identityKey) },
+    );
+    return { handle, accountId, safetyNumber: formatSafetyNumber(digits), theirDevices: theirs.length, myDevices: mine.length };
   }
 
   /** Receives over the WebSocket until the returned function is called; each envelope is acknowledged once handled. */

@@ -8,8 +8,8 @@ import { printResult } from '../../lib/cli-output.js';
 import { cliPath } from '../../lib/cli-program.js';
 import { DEFAULT_PORTS } from '../../lib/platform.js';
 import type { ChatOptions } from './chat.command.js';
-import { chatApprove, chatLink, chatRead, chatRegister, chatSend } from './chat.command.js';
-import { formatRead, formatRegister, formatSend } from './chat.format.js';
+import { chatApprove, chatLink, chatRead, chatRegister, chatSafetyNumber, chatSend } from './chat.command.js';
+import { formatRead, formatRegister, formatSafetyNumber, formatSend } from './chat.format.js';
 import { runChatSession } from './chat.session.js';
 
 interface ChatFlags {
@@ -82,6 +82,14 @@ export function registerChat(program: Command, context: CliContext): void {
     .action(async () => {
       const { json, ...rest } = options();
       printResult(context, await chatRead(rest), json, formatRead);
+    });
+
+  chat
+    .command('safety <handle>')
+    .description('the safety number to compare with <handle>, to rule out a man in the middle')
+    .action(async (handle: string) => {
+      const { json, ...rest } = options();
+      printResult(context, await chatSafetyNumber({ ...rest, handle }), json, formatSafetyNumber);
     });
 
   chat

@@ -2,7 +2,7 @@
 // message, read what is waiting. The interactive session is chat.session.ts.
 import { existsSync } from 'node:fs';
 import { SanctumDevice } from '@sanctum/client';
-import type { ChatMessage, SanctumUrls, WebSocketConstructor } from '@sanctum/client';
+import type { ChatMessage, SafetyNumberResult, SanctumUrls, WebSocketConstructor } from '@sanctum/client';
 import { loadDeviceState, saveDeviceState } from './chat.state-file.js';
 
 export interface ChatOptions {
@@ -80,6 +80,11 @@ export async function chatRead(options: ChatOptions): Promise<ReadResult> {
       if (page.messages.length + page.undecryptable === 0) return all;
     }
   });
+}
+
+/** The safety number to compare with `handle` (see SanctumDevice.safetyNumberWith). */
+export async function chatSafetyNumber(options: ChatOptions & { handle: string }): Promise<SafetyNumberResult> {
+  return withDevice(options, (device) => device.safetyNumberWith(options.handle));
 }
 
 /** Restores the device, runs `task`, and saves the state (sessions advanced) whatever happened. */

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '@sanctum/client';
+import type { ChatMessage, SafetyNumberResult } from '@sanctum/client';
 import type { ReadResult, RegisterResult, SendOutcome } from './chat.command.js';
 
 /** Who a message is from: the confirmed handle, else the start of the account id. */
@@ -24,4 +24,14 @@ export function formatRead(result: ReadResult): string {
   const lines = result.messages.map(formatMessage);
   if (result.undecryptable > 0) lines.push(`(${result.undecryptable} message(s) could not be decrypted)`);
   return lines.length === 0 ? 'No new messages' : lines.join('\n');
+}
+
+export function formatSafetyNumber(result: SafetyNumberResult): string {
+  const count = (n: number): string => `${n} device${n === 1 ? '' : 's'}`;
+  return [
+    `Safety number with ${result.handle} (${count(result.theirDevices)} of theirs, ${count(result.myDevices)} of yours):`,
+    `  ${result.safetyNumber}`,
+    `Compare it with ${result.handle} in person or over another channel: the same digits on both sides mean no one sits in between.`,
+    'It changes whenever either of you adds or removes a device.',
+  ].join('\n');
 }

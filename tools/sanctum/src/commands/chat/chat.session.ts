@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import type { SanctumDevice } from '@sanctum/client';
 import type { ChatOptions } from './chat.command.js';
 import { withDevice } from './chat.command.js';
-import { formatMessage } from './chat.format.js';
+import { formatMessage, formatSafetyNumber } from './chat.format.js';
 import { saveDeviceState } from './chat.state-file.js';
 
 export interface ChatSessionIo {
@@ -23,6 +23,7 @@ export const CHAT_HELP = [
   'Type a message and press Enter to send it to the current peer.',
   '  /to <handle>       talk to <handle> from now on',
   '  @<handle> <text>   send one message to <handle>',
+  '  /safety [handle]   the safety number to compare with <handle> (default: the current peer)',
   '  /help              this text',
   '  /quit              leave (Ctrl-D too)',
 ].join('\n');
@@ -66,6 +67,7 @@ export async function runChatSession(options: ChatOptions & { peer?: string }, i
           io.print(`Talking to ${peer}`);
         }
         if (command.kind === 'no-peer') io.print('No peer yet: /to <handle> first, or @<handle> <text>');
+        if (command.kind === 'safety') await printSafetyNumber(device, command.with, io);
         if (command.kind === 'send' && (await sendLine(device, command.to, command.text, io))) {
           summary.sent++;
           save();
@@ -81,6 +83,7 @@ export async function runChatSession(options: ChatOptions & { peer?: string }, i
 type LineCommand =
   | { kind: 'quit' | 'help' | 'empty' | 'no-peer' }
   | { kind: 'peer'; handle: string }
+  | { kind: 'safety'; with: string }
   | { kind: 'send'; to: string; text: string };
 
 /** What one input line asks for. */
@@ -89,11 +92,24 @@ export function parseLine(line: string, peer: string | undefined): LineCommand {
   if (text === '') return { kind: 'empty' };
   if (text === '/quit' || text === '/exit') return { kind: 'quit' };
   if (text === '/help') return { kind: 'help' };
+  const safety = /^\/safety(?:\s+(\S+))?$/.exec(text);
+  if (safety !== null) {
+    const other = safety[1] ?? peer;
+    return other === undefined ? { kind: 'no-peer' } : { kind: 'safety', with: other };
+  }
   const to = /^\/to\s+(\S+)$/.exec(text);
   if (to?.[1] !== undefined) return { kind: 'peer', handle: to[1] };
   const direct = /^@(\S+)\s+(.+)$/.exec(text);
   if (direct?.[1] !== undefined && direct[2] !== undefined) return { kind: 'send', to: direct[1], text: direct[2] };
   return peer === undefined ? { kind: 'no-peer' } : { kind: 'send', to: peer, text };
+}
+
+async function printSafetyNumber(device: SanctumDevice, handle: string, io: ChatSessionIo): Promise<void> {
+  try {
+    io.print(formatSafetyNumber(await device.safetyNumberWith(handle)));
+  } catch (error) {
+    io.print(`(no safety number: ${error instanceof Error ? error.message : String(error)})`);
+  }
 }
 
 async function sendLine(device: SanctumDevice, to: string, text: string, io: ChatSessionIo): Promise<boolean> {
