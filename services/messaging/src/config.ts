@@ -33,10 +33,11 @@ export const MessagingConfigSchema = Type.Object({
   GROUP_COMMIT_MAX: Type.Integer({ minimum: 1, maximum: 10_000, default: 512 }),
   /**
    * How long an acknowledgement may wait to share the next send's commit
-   * instead of committing (and syncing) on its own; acks alone commit without
-   * an fsync (see docs/messaging.md, "Durability").
+   * instead of committing on its own; 0 = one timer turn (~1 ms). Acks that
+   * commit alone do so without an fsync (see docs/messaging.md, "Acks commit
+   * lazily"). 5 ms measured worse than 0 at 1000 × 64 KiB sends/s.
    */
-  ACK_COMMIT_DELAY_MS: Type.Integer({ minimum: 0, maximum: 1000, default: 5 }),
+  ACK_COMMIT_DELAY_MS: Type.Integer({ minimum: 0, maximum: 1000, default: 0 }),
   /**
    * Run the SQLite writes (and their fsyncs) on a writer thread, off the event
    * loop (SQLite files only; PostgreSQL and in-memory databases always write in-process).

@@ -63,14 +63,15 @@ const WORKER_ENTRY = new URL('../../dist/writer/writer.worker.js', import.meta.u
  * Jobs posted in one turn of the event loop travel in one message, and the
  * thread answers each batch in one message, so the crossing costs little per
  * write. Lazy operations (acks, see GroupCommitter.run) wait here up to
- * `lazyDelayMs` for a durable one to travel with: each message wakes the
- * thread, and a wake-up is a context switch, which at a steady send rate
- * cost more than the ack's statements. If the thread dies, pending and later writes fail with 503
- * MSG_STORE_UNAVAILABLE (clients retry with the same clientMessageId; a
- * write that did commit then replays) and `/readyz` reports it.
+ * `lazyDelayMs` (at least one timer turn) for a durable one to travel with:
+ * each message wakes the thread, and on this project's VMs a wake-up is a
+ * context switch costing tens of µs. If the thread dies, pending and later
+ * writes fail with 503 MSG_STORE_UNAVAILABLE (clients retry with the same
+ * clientMessageId; a write that did commit then replays) and `/readyz`
+ * reports it.
  *
  * @example
- * const writer = await ThreadWriter.start({ file: database.file, maxBatch: 512 }, { lazyDelayMs: 5 });
+ * const writer = await ThreadWriter.start({ file: database.file, maxBatch: 512 }, { lazyDelayMs: 0 });
  * const stored = await writer.run('storeMessage', args);
  */
 export class ThreadWriter implements Writer {
