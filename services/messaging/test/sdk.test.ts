@@ -173,4 +173,21 @@ describe('client SDK against the Messaging service', () => {
     const mismatch = await client.sendDirect(alice.accountId, []).catch((e: unknown) => e);
     expect((mismatch as SanctumApiError).code).toBe('MSG_DEVICE_MISMATCH');
   });
+
+  it('retries an unknown account only when told it exists (Messaging still catching up with Auth)', async () => {
+    let calls = 0;
+    const lagging: typeof fetch = async (input, init) => {
+      calls++;
+      if (calls === 1) return new Response(JSON.stringify({ error: { code: 'MSG_ACCOUNT_NOT_FOUND', message: 'Some accounts do not exist' } }), { status: 404 });
+      return fetch(input, init);
+    };
+    const client = new MessagingClient({ baseUrl: service.url, token: () => bob.devices[0]!.token(), fetch: lagging });
+    const envelopes = alice.devices.map((d) => ({ deviceId: d.deviceId, ciphertext: 'AAAA' }));
+    const refused = await client.sendDirect(alice.accountId, envelopes, { retryDelayMs: 1 }).catch((e: unknown) => e);
+    expect((refused as SanctumApiError).code).toBe('MSG_ACCOUNT_NOT_FOUND');
+    calls = 0;
+    const result = await client.sendDirect(alice.accountId, envelopes, { retryDelayMs: 1, accountKnownToExist: true });
+    expect(calls).toBe(2);
+    expect(result.replayed).toBe(false);
+  });
 });

@@ -165,6 +165,8 @@ export class SanctumDevice {
     const result = await this.messaging.sendDirect(to, await this.encrypt(plaintext, devices), {
       clientMessageId: globalThis.crypto.randomUUID(),
       onDeviceMismatch: (mismatch, current) => this.reconcile(plaintext, to, mismatch, current),
+      // The Directory has just resolved `to`; Messaging learns new accounts from Auth a moment later.
+      accountKnownToExist: true,
     });
     return { ...result, toAccountId: to };
   }

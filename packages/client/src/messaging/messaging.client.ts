@@ -33,6 +33,12 @@ export interface SendOptions {
   readonly onDeviceMismatch?: (mismatch: DeviceMismatch, envelopes: readonly OutgoingEnvelope[]) => Promise<readonly OutgoingEnvelope[]> | readonly OutgoingEnvelope[];
   /** Attempts for transient failures (network, 429, 503); default 5. */
   readonly maxAttempts?: number;
+  /**
+   * The addressed account is known to exist (the Directory has just resolved
+   * it): a 404 `MSG_ACCOUNT_NOT_FOUND` then means Messaging has not yet
+   * learnt it from Auth's event feed, and is retried like a transient failure.
+   */
+  readonly accountKnownToExist?: boolean;
   /** First backoff delay; doubles each attempt (with jitter); default 200 ms. */
   readonly retryDelayMs?: number;
   readonly signal?: AbortSignal;
@@ -167,7 +173,8 @@ export class MessagingClient {
           attempt--;
           continue;
         }
-        if (!isTransient(error) || attempt >= maxAttempts || options.signal?.aborted === true) throw error;
+        const retryable = isTransient(error) || (options.accountKnownToExist === true && error instanceof SanctumApiError && error.code === 'MSG_ACCOUNT_NOT_FOUND');
+        if (!retryable || attempt >= maxAttempts || options.signal?.aborted === true) throw error;
         await delay(backoffMs(error, attempt, options.retryDelayMs ?? 200), options.signal);
       }
     }
