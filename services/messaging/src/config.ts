@@ -35,7 +35,8 @@ export const MessagingConfigSchema = Type.Object({
    * How long an acknowledgement may wait to share the next send's commit
    * instead of committing on its own; 0 = one timer turn (~1 ms). Acks that
    * commit alone do so without an fsync (see docs/messaging.md, "Acks commit
-   * lazily"). 5 ms measured worse than 0 at 1000 × 64 KiB sends/s.
+   * lazily"). 5 ms looked worse than 0 in the first 1000 × 64 KiB sends/s
+   * runs (docs/benchmarks.md; later runs did not separate them).
    */
   ACK_COMMIT_DELAY_MS: Type.Integer({ minimum: 0, maximum: 1000, default: 0 }),
   /**

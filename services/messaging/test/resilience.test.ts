@@ -106,7 +106,7 @@ describe('resilience', () => {
 
   it('fails every write of a transaction that cannot commit', async () => {
     const database: Database<MessagingTables> = await engine!.open<MessagingTables>();
-    const committer = new GroupCommitter(database.db, database.engine, { maxBatch: 10, lazyDelayMs: 5 });
+    const committer = new GroupCommitter(database.db, database.engine, { maxBatch: 10 });
     await database.close();
     const results = await Promise.allSettled([committer.run(async () => 1), committer.run(async () => 2)]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);

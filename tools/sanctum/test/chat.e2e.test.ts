@@ -144,7 +144,7 @@ describe('sanctum chat, end to end through Auth, Directory and Messaging', () =>
     state.identityStore.remote[address!] = Buffer.alloc(32, 7).toString('base64url');
     const tampered = { ...alice, statePath: join(dir, 'alice-tampered.json') };
     await writeFile(tampered.statePath, JSON.stringify(state));
-    await expect(chatSafetyNumber({ ...tampered, handle: 'bob' })).rejects.toThrow(/is not the one its session uses/);
+    await expect(chatSafetyNumber({ ...tampered, handle: 'bob' })).rejects.toMatchObject({ code: 'E2EE_IDENTITY_CHANGED', message: /presents a different identity key/ });
   }, 60_000);
 
   it('works as `sanctum chat …` commands, with text or JSON output and the service URLs from the environment', async () => {

@@ -189,8 +189,11 @@ export class SessionManager {
     return record;
   }
 
-  /** Trust on first use per device: a device's identity key never changes, so a different one is refused. */
-  private async checkIdentity(address: DeviceAddress, identityKey: Uint8Array): Promise<void> {
+  /**
+   * Trust on first use per device: a device's identity key never changes, so a
+   * key other than the one recorded for it throws E2EE_IDENTITY_CHANGED.
+   */
+  async checkIdentity(address: DeviceAddress, identityKey: Uint8Array): Promise<void> {
     const recorded = await this.identity.getRemoteIdentity(address);
     if (recorded !== undefined && !constantTimeEqual(recorded, identityKey)) {
       throw new E2eeError('E2EE_IDENTITY_CHANGED', `Device ${address.deviceId} presents a different identity key than before`);

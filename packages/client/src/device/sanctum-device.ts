@@ -8,8 +8,6 @@ import type { DeviceEnvelope, RecipientDevice } from '../crypto/device.fan-out.j
 import { encryptForDevices } from '../crypto/device.fan-out.js';
 import { MemoryIdentityStore, MemoryPrekeyStore, MemorySessionStore } from '../crypto/memory.stores.js';
 import { PrekeyGenerator } from '../crypto/prekey.generator.js';
-import { constantTimeEqual } from '../crypto/crypto.primitives.js';
-import { E2eeError } from '../crypto/e2ee.errors.js';
 import { formatSafetyNumber, safetyNumber } from '../crypto/safety-number.fingerprint.js';
 import { SessionManager } from '../crypto/session.manager.js';
 import type { DeviceAddress } from '../crypto/store.types.js';
@@ -182,15 +180,7 @@ export class SanctumDevice {
   async safetyNumberWith(handle: string): Promise<SafetyNumberResult> {
     const accountId = await this.resolve(handle);
     const [theirs, mine] = await Promise.all([this.directory.listDevices(accountId), this.directory.listDevices(this.accountId)]);
-    for (const device of theirs) {
-      const known = await this.stores.identity.getRemoteIdentity({ accountId, deviceId: device.deviceId });
-      if (known !== undefined && !constantTimeEqual(known, device.identityKey)) {
-        throw new E2eeError(
-          'E2EE_IDENTITY_CHANGED',
-          `The identity key listed for ${handle}'s device ${device.deviceId} is not the one its session uses: check with ${handle} before trusting this conversation`,
-        );
-      }
-    }
+    for (const device of theirs) await this.crypto.checkIdentity({ accountId, deviceId: device.deviceId }, device.identityKey);
     const digits = safetyNumber(
       { stableId: this.accountId, identityKeys: mine.map((d) => d.identityKey) },
       { stableId: accountId, identityKeys: theirs.map((d) => d.identityKey) },

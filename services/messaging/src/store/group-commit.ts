@@ -1,6 +1,7 @@
 import type { Engine } from '@sanctum/kernel/core';
 import { CompiledQuery } from 'kysely';
 import type { Kysely } from 'kysely';
+import { FlushSchedule } from './flush-schedule.js';
 import type { MessagingTables } from './tables.js';
 
 /** A unit of work that runs inside a shared transaction; it must only touch the database. */
@@ -9,8 +10,13 @@ export type WriteJob<T> = (trx: Kysely<MessagingTables>) => Promise<T>;
 export interface GroupCommitOptions {
   /** Most jobs in one transaction. */
   readonly maxBatch: number;
-  /** How long a lazy job may wait for a durable one to share its commit (see `run`). */
-  readonly lazyDelayMs: number;
+  /**
+   * How long a lazy job may wait for a durable one to share its commit (see
+   * `run`). Absent: lazy jobs are started like any other, because the caller
+   * already held them back (the writer thread); they still decide whether a
+   * transaction commits lazily.
+   */
+  readonly lazyDelayMs?: number;
   /** Told the size of each transaction as it starts (metrics). */
   readonly onBatch?: (size: number) => void;
 }
@@ -65,15 +71,19 @@ const TRANSACTION: Record<Engine, Record<'durable' | 'lazy', { begin: readonly C
  */
 export class GroupCommitter {
   private queue: Pending[] = [];
-  private scheduled = false;
-  private lazyTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  // SQLite work is synchronous, so without waiting for the next turn each request would commit alone.
+  private readonly flushes: FlushSchedule;
+  private readonly holdsLazyJobs: boolean;
 
   constructor(
     private readonly db: Kysely<MessagingTables>,
     private readonly engine: Engine,
     private readonly options: GroupCommitOptions,
-  ) {}
+  ) {
+    this.flushes = new FlushSchedule(() => { this.start(); }, options.lazyDelayMs ?? 0);
+    this.holdsLazyJobs = options.lazyDelayMs !== undefined;
+  }
 
   /**
    * Queues a job for the next transaction. A lazy job (an acknowledgement)
@@ -90,45 +100,27 @@ export class GroupCommitter {
   run<T>(job: WriteJob<T>, lazy = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ job, lazy, resolve: resolve as (value: unknown) => void, reject });
-      if (lazy) this.scheduleLazy();
-      else this.schedule();
+      if (lazy && this.holdsLazyJobs) this.flushes.later();
+      else this.flushes.soon();
     });
   }
 
   /** Resolves once everything queued so far has been committed or failed (shutdown). */
   async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.running !== undefined || this.scheduled || this.lazyTimer !== undefined) {
-      if (this.lazyTimer !== undefined) this.schedule();
+    while (this.queue.length > 0 || this.running !== undefined || this.flushes.pending) {
+      if (this.queue.length > 0) this.flushes.soon();
       await (this.running ?? new Promise((resolve) => setImmediate(resolve)));
     }
   }
 
-  private schedule(): void {
-    if (this.lazyTimer !== undefined) {
-      clearTimeout(this.lazyTimer);
-      this.lazyTimer = undefined;
-    }
-    if (this.scheduled || this.running !== undefined) return;
-    this.scheduled = true;
-    // setImmediate, not a microtask: every request parsed in this turn of the
-    // event loop joins the batch. SQLite work is synchronous, so without this
-    // each request would commit alone.
-    setImmediate(() => {
-      this.scheduled = false;
-      this.running = this.flush().finally(() => {
-        this.running = undefined;
-        if (this.queue.some((pending) => !pending.lazy)) this.schedule();
-        else if (this.queue.length > 0) this.scheduleLazy();
-      });
+  /** One transaction at a time; what queues meanwhile goes into the next. */
+  private start(): void {
+    if (this.running !== undefined || this.queue.length === 0) return;
+    this.running = this.flush().finally(() => {
+      this.running = undefined;
+      if (this.queue.some((pending) => !pending.lazy || !this.holdsLazyJobs)) this.flushes.soon();
+      else if (this.queue.length > 0) this.flushes.later();
     });
-  }
-
-  private scheduleLazy(): void {
-    if (this.scheduled || this.running !== undefined || this.lazyTimer !== undefined) return;
-    this.lazyTimer = setTimeout(() => {
-      this.lazyTimer = undefined;
-      this.schedule();
-    }, this.options.lazyDelayMs);
   }
 
   private async flush(): Promise<void> {

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { AppError } from '@sanctum/kernel/core';
 import { unpackError } from './error-transport.js';
 import type { TransportedError } from './error-transport.js';
+import { FlushSchedule } from '../store/flush-schedule.js';
 import { LAZY_OPERATIONS } from './write-operations.js';
 import type { WriteArgs, WriteOperationName, WriteResult } from './write-operations.js';
 import type { Writer } from './writer.js';
@@ -78,8 +79,7 @@ export class ThreadWriter implements Writer {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private outbox: WriterJob[] = [];
-  private flushScheduled = false;
-  private lazyTimer: NodeJS.Timeout | undefined;
+  private readonly flushes: FlushSchedule;
   private failure: Error | undefined;
   private idleWaiters: (() => void)[] = [];
   private closed: Promise<void> | undefined;
@@ -90,6 +90,7 @@ export class ThreadWriter implements Writer {
     private readonly worker: Worker,
     private readonly options: ThreadWriterOptions,
   ) {
+    this.flushes = new FlushSchedule(() => { this.post(); }, options.lazyDelayMs);
     this.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: FromWriterThread) => {
         if (message.type === 'ready') resolve();
@@ -126,14 +127,14 @@ export class ThreadWriter implements Writer {
       const id = this.nextId++;
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       this.outbox.push({ id, name, args });
-      if (LAZY_OPERATIONS.has(name)) this.scheduleLazyPost();
-      else this.schedulePost();
+      if (LAZY_OPERATIONS.has(name)) this.flushes.later();
+      else this.flushes.soon();
     });
   }
 
   drain(): Promise<void> {
     if (this.pending.size === 0) return Promise.resolve();
-    if (this.lazyTimer !== undefined) this.schedulePost();
+    if (this.outbox.length > 0) this.flushes.soon();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -148,26 +149,6 @@ export class ThreadWriter implements Writer {
       await this.worker.terminate();
     })();
     return this.closed;
-  }
-
-  private schedulePost(): void {
-    clearTimeout(this.lazyTimer);
-    this.lazyTimer = undefined;
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // setImmediate: every request handled in this turn of the event loop rides in one message.
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.post();
-    });
-  }
-
-  private scheduleLazyPost(): void {
-    if (this.flushScheduled || this.lazyTimer !== undefined) return;
-    this.lazyTimer = setTimeout(() => {
-      this.lazyTimer = undefined;
-      this.schedulePost();
-    }, this.options.lazyDelayMs);
   }
 
   private post(): void {

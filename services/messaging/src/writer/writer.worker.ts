@@ -24,13 +24,9 @@ const database = openDatabase<MessagingTables>({ url: `sqlite://${file}`, dataDi
 const { db } = database;
 const raw = new RawSql('sqlite');
 const batches: number[] = [];
-const writer = new InProcessWriter(new GroupCommitter(db, 'sqlite', {
-  maxBatch,
-  // The event loop side already held lazy jobs back (see ThreadWriter): here they only join
-  // whatever arrived in the same message, or commit at once.
-  lazyDelayMs: 0,
-  onBatch: (size) => batches.push(size),
-}), {
+// No lazyDelayMs: the event loop side already held lazy jobs back (see ThreadWriter), so here they
+// start a transaction like any other job and only decide whether it commits lazily.
+const writer = new InProcessWriter(new GroupCommitter(db, 'sqlite', { maxBatch, onBatch: (size) => batches.push(size) }), {
   messages: new MessageStore(db, raw),
   queues: new QueueStore(db, raw),
   conversations: new ConversationStore(db, raw),
