@@ -174,6 +174,37 @@ describe.each(testEngines())('messaging stores on $name', (engine) => {
     await sweeper.stop();
   });
 
+  it('expires from the front of each queue in bounded steps, across devices, and resumes where a step stopped', async () => {
+    await committer.run((trx) =>
+      replica.applyBatch(trx, [event(3, 'device.added', { accountId: 'a', deviceId: 'd2' }), event(4, 'device.added', { accountId: 'a', deviceId: 'd3' })], 4),
+    );
+    // d1: three expired, then a fresh one, then one a clock step put behind it (kept until a later sweep);
+    // d2: nothing expired; d3: two expired.
+    await committer.run((trx) =>
+      queues.append(trx, [
+        envelope('d1', 1, 1), envelope('d1', 2, 2), envelope('d1', 3, 3), envelope('d1', 5_000, 4), envelope('d1', 4, 5),
+        envelope('d2', 6_000, 6), envelope('d3', 7, 7), envelope('d3', 8, 8),
+      ]),
+    );
+    const step = (afterDeviceId: string) => committer.run((trx) => queues.expire(trx, 1_000, 2, afterDeviceId));
+    // Out of budget inside d1: the next step starts at d1 again.
+    expect(await step('')).toEqual({ deleted: 2, resumeAfter: '' });
+    // d1's one expired envelope, none of d2's, then d3's first: out of budget again, so d3 comes next.
+    expect(await step('')).toEqual({ deleted: 2, resumeAfter: 'd2' });
+    expect(await step('d2')).toEqual({ deleted: 1, resumeAfter: undefined });
+    expect((await queues.listAfter('d1', 0, 10)).map((r) => r.seq)).toEqual([4, 5]);
+    expect((await queues.listAfter('d2', 0, 10)).map((r) => r.seq)).toEqual([6]);
+    expect(await queues.listAfter('d3', 0, 10)).toEqual([]);
+    expect(await queues.depthStats()).toEqual({ total: 3, max: 2 });
+    // The sweeper takes every step of a pass by itself.
+    await committer.run((trx) => queues.append(trx, [envelope('d2', 9, 9), envelope('d3', 10, 10)]));
+    const messages = new MessageStore(database.db, new RawSql(database.engine));
+    const writer = new InProcessWriter(committer, { messages, queues, conversations: new ConversationStore(database.db, new RawSql(database.engine)), replica });
+    const sweeper = new RetentionSweeper({ writer, retentionMs: 1_000, intervalMs: 60_000, clock: () => 2_000 });
+    expect(await sweeper.sweepOnce()).toEqual({ envelopes: 1, messages: 0 });
+    expect(await queues.depthStats()).toEqual({ total: 4, max: 2 });
+  });
+
   it('applies Auth events idempotently and never moves the cursor back', async () => {
     const batch = [
       event(3, 'device.added', { accountId: 'a', deviceId: 'd2' }),

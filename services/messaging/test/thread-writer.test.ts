@@ -118,7 +118,7 @@ describe('the SQLite writer thread', () => {
     expect(record?.conversation).toMatchObject({ metadata: 'topic', version: 5 });
     expect(record?.members.find((m) => m.account_id === 'bob')?.role).toBe('admin');
     await writer.run('storeMessage', send('old'));
-    expect(await writer.run('expireEnvelopes', { cutoff: 2_000, limit: 10 })).toBe(1);
+    expect(await writer.run('expireEnvelopes', { cutoff: 2_000, limit: 10 })).toEqual({ deleted: 1, resumeAfter: undefined });
     expect(await writer.run('deleteMessages', { cutoff: Date.now(), limit: 10 })).toBe(1);
   });
 

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { ExpireStep } from '../store/queue.store.js';
 import type { Writer } from '../writer/writer.js';
 
 /** Rows deleted per transaction, so a large backlog never holds the write lock for long. */
@@ -40,10 +41,11 @@ export class RetentionSweeper {
   async sweepOnce(): Promise<{ envelopes: number; messages: number }> {
     const cutoff = this.options.clock() - this.options.retentionMs;
     let envelopes = 0;
-    for (;;) {
-      const deleted = await this.options.writer.run('expireEnvelopes', { cutoff, limit: SWEEP_CHUNK });
-      envelopes += deleted;
-      if (deleted < SWEEP_CHUNK) break;
+    let afterDeviceId: string | undefined = '';
+    while (afterDeviceId !== undefined) {
+      const step: ExpireStep = await this.options.writer.run('expireEnvelopes', { cutoff, limit: SWEEP_CHUNK, afterDeviceId });
+      envelopes += step.deleted;
+      afterDeviceId = step.resumeAfter;
     }
     let messages = 0;
     for (;;) {

@@ -7,6 +7,16 @@ import type { EnvelopeRow, MessagingTables } from './tables.js';
 export type StoredEnvelope = Selectable<EnvelopeRow>;
 export type NewEnvelope = Insertable<EnvelopeRow>;
 
+/** Devices one retention step visits, so that many devices with queues never hold the write lock for long. */
+const EXPIRE_DEVICES_PER_STEP = 200;
+
+/** What one retention step did, and where the next one starts. */
+export interface ExpireStep {
+  readonly deleted: number;
+  /** The last device fully handled; undefined once every device has been visited. */
+  readonly resumeAfter: string | undefined;
+}
+
 /** Rows per INSERT statement, far below either engine's bound-parameter limit. */
 const INSERT_CHUNK = 500;
 const ENVELOPE_COLUMNS = 'device_id, message_id, conversation_id, seq, sender_account_id, sender_device_id, client_message_id, sent_at, ciphertext';
@@ -78,28 +88,46 @@ export class QueueStore {
     return deleted.map((row) => row.sent_at);
   }
 
-  /** Deletes up to `limit` envelopes sent before `cutoff`; returns how many. */
-  async expire(trx: Kysely<MessagingTables>, cutoff: number, limit: number): Promise<number> {
-    const rows = await trx
-      .selectFrom('envelopes')
-      .select(['envelope_id', 'device_id'])
-      .where('sent_at', '<', cutoff)
-      .orderBy('envelope_id')
-      .limit(limit)
-      .execute();
-    if (rows.length === 0) return 0;
-    await trx
-      .deleteFrom('envelopes')
-      .where(
-        'envelope_id',
-        'in',
-        rows.map((r) => r.envelope_id),
-      )
-      .execute();
-    const perDevice = new Map<string, number>();
-    for (const row of rows) perDevice.set(row.device_id, (perDevice.get(row.device_id) ?? 0) + 1);
-    for (const [deviceId, count] of perDevice) await this.decrementDepth(trx, deviceId, count);
-    return rows.length;
+  /**
+   * One bounded step of retention: visits up to EXPIRE_DEVICES_PER_STEP
+   * devices with a non-empty queue, after `afterDeviceId` in id order, and
+   * deletes the envelopes sent before `cutoff` from the front of each queue,
+   * at most `limit` in all. A queue is in send order, so its expired
+   * envelopes are the ones before the first that is not (no index on send
+   * time needed; an envelope a clock step put behind a newer one waits for
+   * the next sweep). Call again with `resumeAfter` until it is undefined.
+   */
+  async expire(trx: Kysely<MessagingTables>, cutoff: number, limit: number, afterDeviceId = ''): Promise<ExpireStep> {
+    const devices = await this.raw.rows<{ device_id: string }>(
+      trx,
+      'select device_id from devices where device_id > ? and queue_depth > 0 order by device_id limit ?',
+      [afterDeviceId, EXPIRE_DEVICES_PER_STEP],
+    );
+    let deleted = 0;
+    let resumeAfter = afterDeviceId;
+    for (const { device_id: deviceId } of devices) {
+      const budget = limit - deleted;
+      const front = await this.raw.rows<{ envelope_id: number; sent_at: number }>(
+        trx,
+        'select envelope_id, sent_at from envelopes where device_id = ? order by envelope_id limit ?',
+        [deviceId, budget],
+      );
+      const stale = front.findIndex((row) => row.sent_at >= cutoff);
+      const expired = stale === -1 ? front : front.slice(0, stale);
+      if (expired.length > 0) {
+        await this.raw.run(trx, `delete from envelopes where device_id = ? and envelope_id in (${placeholders(expired.length)})`, [
+          deviceId,
+          ...expired.map((row) => row.envelope_id),
+        ]);
+        await this.decrementDepth(trx, deviceId, expired.length);
+        deleted += expired.length;
+      }
+      // Out of budget with every row read expired: this device may hold more, so the next step starts at it again.
+      if (deleted === limit && stale === -1) return { deleted, resumeAfter };
+      resumeAfter = deviceId;
+      if (deleted === limit) return { deleted, resumeAfter };
+    }
+    return { deleted, resumeAfter: devices.length < EXPIRE_DEVICES_PER_STEP ? undefined : resumeAfter };
   }
 
   private async decrementDepth(trx: Kysely<MessagingTables>, deviceId: string, count: number): Promise<void> {

@@ -5,7 +5,7 @@ import { compareDevices } from '../domain/device-set.js';
 import { timeOrderedId } from '../domain/ids.js';
 import type { ConversationStore, Role } from '../store/conversation.store.js';
 import type { MessageStore } from '../store/message.store.js';
-import type { NewEnvelope, QueueStore } from '../store/queue.store.js';
+import type { ExpireStep, NewEnvelope, QueueStore } from '../store/queue.store.js';
 import type { ReplicaEffect, ReplicaStore } from '../store/replica.store.js';
 import type { ConversationRow, MemberRow, MessageRow, MessagingTables } from '../store/tables.js';
 
@@ -151,9 +151,12 @@ export const writeOperations = {
     await stores.conversations.bumpVersion(trx, args.conversationId);
   },
 
-  /** Deletes up to `limit` envelopes sent before `cutoff`; returns how many. */
-  expireEnvelopes: (stores: WriteStores, trx: Kysely<MessagingTables>, args: { readonly cutoff: number; readonly limit: number }): Promise<number> =>
-    stores.queues.expire(trx, args.cutoff, args.limit),
+  /** One retention step over the device queues after `afterDeviceId` (see QueueStore.expire). */
+  expireEnvelopes: (
+    stores: WriteStores,
+    trx: Kysely<MessagingTables>,
+    args: { readonly cutoff: number; readonly limit: number; readonly afterDeviceId?: string },
+  ): Promise<ExpireStep> => stores.queues.expire(trx, args.cutoff, args.limit, args.afterDeviceId),
 
   /** Deletes up to `limit` idempotency records older than `cutoff`; returns how many. */
   deleteMessages: (stores: WriteStores, trx: Kysely<MessagingTables>, args: { readonly cutoff: number; readonly limit: number }): Promise<number> =>
