@@ -3,7 +3,13 @@ import type { QueueStore, StoredEnvelope } from '../store/queue.store.js';
 import type { Writer } from '../writer/writer.js';
 
 /** An envelope as a device receives it (HTTP poll and WebSocket alike). */
-export interface EnvelopeView {
+export interface EnvelopeView extends EnvelopeHeader {
+  /** base64url, no padding. */
+  readonly ciphertext: string;
+}
+
+/** Everything of an envelope view but the ciphertext. */
+export interface EnvelopeHeader {
   readonly id: number;
   readonly messageId: string;
   readonly conversationId: string;
@@ -12,10 +18,9 @@ export interface EnvelopeView {
   readonly senderDeviceId: string;
   readonly clientMessageId: string;
   readonly sentAt: number;
-  readonly ciphertext: string;
 }
 
-export function toEnvelopeView(row: StoredEnvelope): EnvelopeView {
+export function toEnvelopeHeader(row: StoredEnvelope): EnvelopeHeader {
   return {
     id: row.envelope_id,
     messageId: row.message_id,
@@ -25,8 +30,11 @@ export function toEnvelopeView(row: StoredEnvelope): EnvelopeView {
     senderDeviceId: row.sender_device_id,
     clientMessageId: row.client_message_id,
     sentAt: row.sent_at,
-    ciphertext: Buffer.from(row.ciphertext).toString('base64url'),
   };
+}
+
+export function toEnvelopeView(row: StoredEnvelope): EnvelopeView {
+  return { ...toEnvelopeHeader(row), ciphertext: Buffer.from(row.ciphertext).toString('base64url') };
 }
 
 /** A device's queue: read after a cursor, acknowledge by id. Only the device itself ever reaches its queue. */

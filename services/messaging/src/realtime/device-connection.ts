@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { AccessClaims } from '@sanctum/kernel';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from '@fastify/websocket';
-import { toEnvelopeView } from '../domain/queue.service.js';
+import { toEnvelopeHeader } from '../domain/queue.service.js';
 import type { QueueService } from '../domain/queue.service.js';
 import type { MessagingMetrics } from '../metrics/messaging.metrics.js';
 import type { QueueStore, StoredEnvelope } from '../store/queue.store.js';
-import { CLOSE_CODES, parseClientFrame } from './socket.protocol.js';
+import { CLOSE_CODES, envelopeFrameBytes, parseClientFrame } from './socket.protocol.js';
 import type { ServerFrame } from './socket.protocol.js';
 
 export interface DeviceConnectionDeps {
@@ -198,15 +198,20 @@ export class DeviceConnection {
   }
 
   private push(row: StoredEnvelope): void {
-    const view = toEnvelopeView(row);
-    this.lastPushedId = view.id;
-    this.inFlight.add(view.id);
-    this.sendFrame({ type: 'envelope', envelope: view });
+    const header = toEnvelopeHeader(row);
+    this.lastPushedId = header.id;
+    this.inFlight.add(header.id);
+    this.sendText(envelopeFrameBytes(header, row.ciphertext));
     this.deps.metrics.deliveries.inc({ via: 'socket' });
   }
 
   private sendFrame(frame: ServerFrame): void {
-    this.socket.send(JSON.stringify(frame), this.afterWrite);
+    this.sendText(JSON.stringify(frame));
+  }
+
+  /** Sends a text frame: a string, or JSON already encoded as UTF-8. */
+  private sendText(json: string | Buffer): void {
+    this.socket.send(json, { binary: false }, this.afterWrite);
     if (this.socket.bufferedAmount > this.deps.maxBufferedBytes) this.blocked = true;
   }
 
