@@ -112,8 +112,8 @@ export class QueueStore {
         'select envelope_id, sent_at from envelopes where device_id = ? order by envelope_id limit ?',
         [deviceId, budget],
       );
-      const stale = front.findIndex((row) => row.sent_at >= cutoff);
-      const expired = stale === -1 ? front : front.slice(0, stale);
+      const firstFresh = front.findIndex((row) => row.sent_at >= cutoff);
+      const expired = firstFresh === -1 ? front : front.slice(0, firstFresh);
       if (expired.length > 0) {
         await this.raw.run(trx, `delete from envelopes where device_id = ? and envelope_id in (${placeholders(expired.length)})`, [
           deviceId,
@@ -123,7 +123,7 @@ export class QueueStore {
         deleted += expired.length;
       }
       // Out of budget with every row read expired: this device may hold more, so the next step starts at it again.
-      if (deleted === limit && stale === -1) return { deleted, resumeAfter };
+      if (deleted === limit && firstFresh === -1) return { deleted, resumeAfter };
       resumeAfter = deviceId;
       if (deleted === limit) return { deleted, resumeAfter };
     }
