@@ -25,11 +25,11 @@ export const leanSendIndexes: Migration = {
       await sql`drop index if exists envelopes_by_time`.execute(db);
       return;
     }
-    const { rows } = await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = 'messages'`.execute(db);
-    const rebuild = rows[0]?.sql.includes('messages_seq') === true;
     await sql`begin immediate`.execute(db);
     try {
-      if (rebuild) {
+      const { rows } = await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = 'messages'`.execute(db);
+      if (rows[0]?.sql.includes('messages_seq') === true) {
+        // The first migration's definition minus `messages_seq`, spelt out: a landed migration is never edited, so none borrows from another.
         await db.schema
           .createTable('messages_rebuilt')
           .addColumn('message_id', 'text', (c) => c.primaryKey())

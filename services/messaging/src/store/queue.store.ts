@@ -122,10 +122,9 @@ export class QueueStore {
         await this.decrementDepth(trx, deviceId, expired.length);
         deleted += expired.length;
       }
-      // Out of budget with every row read expired: this device may hold more, so the next step starts at it again.
-      if (deleted === limit && firstFresh === -1) return { deleted, resumeAfter };
+      // Out of budget with every row read expired, this device may hold more: the next step starts at it again.
+      if (deleted === limit) return { deleted, resumeAfter: firstFresh === -1 ? resumeAfter : deviceId };
       resumeAfter = deviceId;
-      if (deleted === limit) return { deleted, resumeAfter };
     }
     return { deleted, resumeAfter: devices.length < EXPIRE_DEVICES_PER_STEP ? undefined : resumeAfter };
   }
