@@ -195,7 +195,7 @@ async function openWriter(
   onBatch: (size: number) => void,
 ): Promise<Writer> {
   if (database.engine === 'sqlite' && database.file !== undefined && config.WRITER_THREAD) {
-    return ThreadWriter.start({ file: database.file, maxBatch: config.GROUP_COMMIT_MAX }, { lazyDelayMs: config.ACK_COMMIT_DELAY_MS, onBatch });
+    return ThreadWriter.start({ file: database.file, maxBatch: config.GROUP_COMMIT_MAX }, { lazyDelayMs: config.ACK_COMMIT_DELAY_MS, commitWindow: { maxHoldMs: config.SEND_COMMIT_WINDOW_MS, batch: config.SEND_COMMIT_BATCH }, onBatch });
   }
-  return new InProcessWriter(new GroupCommitter(database.db, database.engine, { maxBatch: config.GROUP_COMMIT_MAX, lazyDelayMs: config.ACK_COMMIT_DELAY_MS, onBatch }), stores);
+  return new InProcessWriter(new GroupCommitter(database.db, database.engine, { maxBatch: config.GROUP_COMMIT_MAX, lazyDelayMs: config.ACK_COMMIT_DELAY_MS, commitWindow: { maxHoldMs: config.SEND_COMMIT_WINDOW_MS, batch: config.SEND_COMMIT_BATCH }, onBatch }), stores);
 }

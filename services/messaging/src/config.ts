@@ -40,6 +40,14 @@ export const MessagingConfigSchema = Type.Object({
    */
   ACK_COMMIT_DELAY_MS: Type.Integer({ minimum: 0, maximum: 1000, default: 0 }),
   /**
+   * The longest a send waits for others to share its commit (and fsync); it
+   * waits only while sends arrive faster than that (see CommitWindow and
+   * docs/messaging.md). 0 = every send commits at once.
+   */
+  SEND_COMMIT_WINDOW_MS: Type.Number({ minimum: 0, maximum: 100, default: 4 }),
+  /** How many sends a commit aims to carry: the batch goes as soon as that many are in. 1 = never wait. */
+  SEND_COMMIT_BATCH: Type.Integer({ minimum: 1, maximum: 10_000, default: 4 }),
+  /**
    * Run the SQLite writes (and their fsyncs) on a writer thread, off the event
    * loop (SQLite files only; PostgreSQL and in-memory databases always write in-process).
    */

@@ -117,6 +117,32 @@ describe.each(testEngines())('messaging stores on $name', (engine) => {
     expect((await queues.listAfter('d1', 0, 10)).map((r) => r.seq)).toEqual([3]);
   });
 
+  it('holds durable jobs in a commit window while they come often, and commits one after a pause at once', async () => {
+    const windowed: number[] = [];
+    const held = new GroupCommitter(database.db, database.engine, {
+      maxBatch: 64,
+      commitWindow: { maxHoldMs: 5_000, batch: 3 },
+      onBatch: (size) => windowed.push(size),
+    });
+    const append = (n: number) => held.run((trx) => queues.append(trx, [envelope('d1', 1, n)]));
+    // Rare writes: the first after a pause goes at once (a 5 s hold would time this test out).
+    await append(1);
+    // Frequent writes: each commits once two more have joined it.
+    const frequent: Promise<unknown>[] = [];
+    for (let n = 2; n <= 16; n++) {
+      frequent.push(append(n));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(frequent);
+    expect(windowed.slice(0, 1)).toEqual([1]);
+    // On SQLite a held batch goes at exactly three; on PostgreSQL more may queue behind a running commit.
+    expect(Math.max(...windowed.slice(1))).toBeGreaterThanOrEqual(3);
+    expect(windowed.reduce((sum, size) => sum + size, 0)).toBe(16);
+    expect(windowed.length).toBeLessThan(12);
+    expect(await queues.depthOf('d1')).toBe(16);
+    await held.drain();
+  });
+
   it('commits waiting lazy jobs at once when drained (shutdown)', async () => {
     const slow = new GroupCommitter(database.db, database.engine, { maxBatch: 64, lazyDelayMs: 60_000 });
     await slow.run((trx) => queues.append(trx, [envelope('d1', 1, 1)]));

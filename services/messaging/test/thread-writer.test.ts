@@ -91,6 +91,32 @@ describe('the SQLite writer thread', () => {
     expect(await new QueueStore(database.db, new RawSql('sqlite')).depthOf('b1')).toBe(1);
   });
 
+  it('holds sends in a commit window while they come often, so several cross to the thread and commit together', async () => {
+    const windowed: number[] = [];
+    const held = await ThreadWriter.start(
+      { file: database.file!, maxBatch: 64 },
+      { lazyDelayMs: 5, commitWindow: { maxHoldMs: 5_000, batch: 3 }, onBatch: (size) => windowed.push(size) },
+    );
+    try {
+      // The first after a pause goes at once (a 5 s hold would time this test out)…
+      await held.run('storeMessage', send('w0'));
+      // …sends a turn apart each wait until two more have joined them.
+      const frequent: Promise<unknown>[] = [];
+      for (let n = 1; n <= 15; n++) {
+        frequent.push(held.run('storeMessage', send(`w${n}`)));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await Promise.all(frequent);
+      expect(windowed[0]).toBe(1);
+      expect(Math.max(...windowed)).toBeGreaterThanOrEqual(3);
+      expect(windowed.reduce((sum, size) => sum + size, 0)).toBe(16);
+      expect(windowed.length).toBeLessThan(12);
+      expect(await new QueueStore(database.db, new RawSql('sqlite')).depthOf('b1')).toBe(16);
+    } finally {
+      await held.close();
+    }
+  });
+
   it('brings a refusal back as the same AppError, and a retried client id as the driver’s unique violation', async () => {
     const outcomes = await Promise.allSettled([
       writer.run('storeMessage', send('m1')),

@@ -1,7 +1,9 @@
 import type { Engine } from '@sanctum/kernel/core';
 import { CompiledQuery } from 'kysely';
 import type { Kysely } from 'kysely';
+import { CommitWindow } from './commit-window.js';
 import { FlushSchedule } from './flush-schedule.js';
+import type { CommitWindowOptions } from './commit-window.js';
 import type { MessagingTables } from './tables.js';
 
 /** A unit of work that runs inside a shared transaction; it must only touch the database. */
@@ -17,6 +19,8 @@ export interface GroupCommitOptions {
    * transaction commits lazily.
    */
   readonly lazyDelayMs?: number;
+  /** When and how long a durable job waits for others to share its commit (see CommitWindow); absent = never. */
+  readonly commitWindow?: CommitWindowOptions;
   /** Told the size of each transaction as it starts (metrics). */
   readonly onBatch?: (size: number) => void;
 }
@@ -75,6 +79,7 @@ export class GroupCommitter {
   // SQLite work is synchronous, so without waiting for the next turn each request would commit alone.
   private readonly flushes: FlushSchedule;
   private readonly holdsLazyJobs: boolean;
+  private readonly window: CommitWindow;
 
   constructor(
     private readonly db: Kysely<MessagingTables>,
@@ -83,6 +88,7 @@ export class GroupCommitter {
   ) {
     this.flushes = new FlushSchedule(() => { this.start(); }, options.lazyDelayMs ?? 0);
     this.holdsLazyJobs = options.lazyDelayMs !== undefined;
+    this.window = new CommitWindow(options.commitWindow);
   }
 
   /**
@@ -101,7 +107,8 @@ export class GroupCommitter {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ job, lazy, resolve: resolve as (value: unknown) => void, reject });
       if (lazy && this.holdsLazyJobs) this.flushes.later();
-      else this.flushes.soon();
+      else if (lazy) this.flushes.soon();
+      else this.flushes.within(this.window.hold(this.queue.length, this.options.maxBatch));
     });
   }
 
@@ -125,6 +132,7 @@ export class GroupCommitter {
 
   private async flush(): Promise<void> {
     const batch = this.queue.splice(0, this.options.maxBatch);
+    this.window.flushed();
     this.options.onBatch?.(batch.length);
     const transaction = TRANSACTION[this.engine][batch.every((pending) => pending.lazy) ? 'lazy' : 'durable'];
     let outcomes: Outcome[];

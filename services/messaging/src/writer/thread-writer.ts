@@ -2,6 +2,8 @@ import { Worker } from 'node:worker_threads';
 import { AppError } from '@sanctum/kernel/core';
 import { unpackError } from './error-transport.js';
 import type { TransportedError } from './error-transport.js';
+import { CommitWindow } from '../store/commit-window.js';
+import type { CommitWindowOptions } from '../store/commit-window.js';
 import { FlushSchedule } from '../store/flush-schedule.js';
 import { LAZY_OPERATIONS } from './write-operations.js';
 import type { WriteArgs, WriteOperationName, WriteResult } from './write-operations.js';
@@ -17,6 +19,8 @@ export interface WriterThreadData {
 export interface ThreadWriterOptions {
   /** How long a lazy operation (an ack) may wait on this side for a durable one to travel with. */
   readonly lazyDelayMs: number;
+  /** When and how long a durable operation waits for others to share its commit (see CommitWindow); absent = never. */
+  readonly commitWindow?: CommitWindowOptions;
   /** Told the size of each committed transaction (metrics). */
   readonly onBatch?: (size: number) => void;
 }
@@ -80,6 +84,7 @@ export class ThreadWriter implements Writer {
   private readonly pending = new Map<number, Pending>();
   private outbox: WriterJob[] = [];
   private readonly flushes: FlushSchedule;
+  private readonly window: CommitWindow;
   private failure: Error | undefined;
   private idleWaiters: (() => void)[] = [];
   private closed: Promise<void> | undefined;
@@ -88,9 +93,11 @@ export class ThreadWriter implements Writer {
 
   private constructor(
     private readonly worker: Worker,
+    private readonly maxBatch: number,
     private readonly options: ThreadWriterOptions,
   ) {
     this.flushes = new FlushSchedule(() => { this.post(); }, options.lazyDelayMs);
+    this.window = new CommitWindow(options.commitWindow);
     this.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: FromWriterThread) => {
         if (message.type === 'ready') resolve();
@@ -111,7 +118,7 @@ export class ThreadWriter implements Writer {
   }
 
   static async start(data: WriterThreadData, options: ThreadWriterOptions): Promise<ThreadWriter> {
-    const writer = new ThreadWriter(new Worker(WORKER_ENTRY, { workerData: data }), options);
+    const writer = new ThreadWriter(new Worker(WORKER_ENTRY, { workerData: data }), data.maxBatch, options);
     await writer.ready;
     return writer;
   }
@@ -128,7 +135,7 @@ export class ThreadWriter implements Writer {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       this.outbox.push({ id, name, args });
       if (LAZY_OPERATIONS.has(name)) this.flushes.later();
-      else this.flushes.soon();
+      else this.flushes.within(this.window.hold(this.outbox.length, this.maxBatch));
     });
   }
 
@@ -155,6 +162,7 @@ export class ThreadWriter implements Writer {
     if (this.outbox.length === 0) return;
     const jobs = this.outbox;
     this.outbox = [];
+    this.window.flushed();
     if (this.failure !== undefined) {
       for (const job of jobs) this.finish(job.id, (p) => { p.reject(unavailable()); });
       return;
