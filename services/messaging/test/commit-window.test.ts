@@ -58,6 +58,24 @@ describe('CommitWindow', () => {
     expect(hold).toBe(8); // 15 ms to gather four: capped
   });
 
+  it('never holds a write that arrives while a commit is under way, or one that fills a transaction', () => {
+    let now = 0;
+    const window = new CommitWindow({ maxHoldMs: 8, batch: 4 }, () => now);
+    for (let i = 0; i < 40; i++) {
+      now += 2;
+      window.hold();
+      window.flushed();
+    }
+    now += 2;
+    expect(window.hold({ committing: true })).toBe(0);
+    window.flushed();
+    now += 2;
+    expect(window.hold({ queued: 64, maxJobs: 64 })).toBe(0);
+    window.flushed();
+    now += 2;
+    expect(window.hold({ queued: 1, maxJobs: 64, committing: false })).toBeGreaterThan(0);
+  });
+
   it('lets the batch go as soon as it is full', () => {
     const { arrive, window } = windowWith(8, 3);
     for (let i = 0; i < 40; i++) {

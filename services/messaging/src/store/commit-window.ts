@@ -45,10 +45,14 @@ export class CommitWindow {
 
   /**
    * Records a durable write's arrival; returns how long its batch may wait
-   * (ms), 0 for at once. `queued` jobs already wait to go, at most `maxJobs`
-   * fit in one transaction: a full one goes at once.
+   * (ms), 0 for at once. `queued` jobs already wait to go and at most
+   * `maxJobs` fit in one transaction: a full one goes at once. So does one
+   * arriving while a commit is under way (`committing`): it will gather the
+   * writes that come meanwhile by itself, and holding it back would only
+   * leave the disk idle afterwards — at saturation (1000 × 64 KiB sends/s)
+   * that cost more than the fsyncs it saved.
    */
-  hold(queued = 0, maxJobs = Infinity): number {
+  hold({ queued = 0, maxJobs = Infinity, committing = false }: { queued?: number; maxJobs?: number; committing?: boolean } = {}): number {
     const { maxHoldMs, batch } = this.options;
     if (maxHoldMs <= 0 || batch <= 1) return 0;
     const now = this.now();
@@ -58,7 +62,7 @@ export class CommitWindow {
     this.meanGapMs += SMOOTHING * (gap - this.meanGapMs);
     this.held += 1;
     // The write right after a pause goes at once too: company is not coming now, whatever the mean says.
-    if (this.held >= batch || queued >= maxJobs || gap >= maxHoldMs || this.meanGapMs >= maxHoldMs) return 0;
+    if (committing || this.held >= batch || queued >= maxJobs || gap >= maxHoldMs || this.meanGapMs >= maxHoldMs) return 0;
     return Math.min(maxHoldMs, (batch - 1) * this.meanGapMs);
   }
 

@@ -108,7 +108,7 @@ export class GroupCommitter {
       this.queue.push({ job, lazy, resolve: resolve as (value: unknown) => void, reject });
       if (lazy && this.holdsLazyJobs) this.flushes.later();
       else if (lazy) this.flushes.soon();
-      else this.flushes.within(this.window.hold(this.queue.length, this.options.maxBatch));
+      else this.flushes.within(this.window.hold({ queued: this.queue.length, maxJobs: this.options.maxBatch, committing: this.running !== undefined }));
     });
   }
 

@@ -135,7 +135,8 @@ export class ThreadWriter implements Writer {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       this.outbox.push({ id, name, args });
       if (LAZY_OPERATIONS.has(name)) this.flushes.later();
-      else this.flushes.within(this.window.hold(this.outbox.length, this.maxBatch));
+      // Jobs posted and not yet answered mean the thread is committing.
+      else this.flushes.within(this.window.hold({ queued: this.outbox.length, maxJobs: this.maxBatch, committing: this.pending.size > this.outbox.length }));
     });
   }
 
