@@ -194,8 +194,14 @@ async function openWriter(
   stores: WriteStores,
   onBatch: (size: number) => void,
 ): Promise<Writer> {
+  // The same batching either way: acks wait for a send, sends for each other.
+  const batching = {
+    lazyDelayMs: config.ACK_COMMIT_DELAY_MS,
+    commitWindow: { maxHoldMs: config.SEND_COMMIT_WINDOW_MS, batch: config.SEND_COMMIT_BATCH },
+    onBatch,
+  };
   if (database.engine === 'sqlite' && database.file !== undefined && config.WRITER_THREAD) {
-    return ThreadWriter.start({ file: database.file, maxBatch: config.GROUP_COMMIT_MAX }, { lazyDelayMs: config.ACK_COMMIT_DELAY_MS, commitWindow: { maxHoldMs: config.SEND_COMMIT_WINDOW_MS, batch: config.SEND_COMMIT_BATCH }, onBatch });
+    return ThreadWriter.start({ file: database.file, maxBatch: config.GROUP_COMMIT_MAX }, batching);
   }
-  return new InProcessWriter(new GroupCommitter(database.db, database.engine, { maxBatch: config.GROUP_COMMIT_MAX, lazyDelayMs: config.ACK_COMMIT_DELAY_MS, commitWindow: { maxHoldMs: config.SEND_COMMIT_WINDOW_MS, batch: config.SEND_COMMIT_BATCH }, onBatch }), stores);
+  return new InProcessWriter(new GroupCommitter(database.db, database.engine, { maxBatch: config.GROUP_COMMIT_MAX, ...batching }), stores);
 }
