@@ -5,3 +5,4 @@
 export { AppError } from './errors/app-error.js';
 export { openDatabase } from './db/database.js';
 export type { Database, DatabaseOptions, Engine } from './db/database.js';
+export type { SqliteStatements } from './db/sqlite-statement-cache.js';

@@ -18,6 +18,7 @@ export { runService } from './http/service-runner.js';
 
 export { openDatabase } from './db/database.js';
 export type { Database, DatabaseOptions, Engine } from './db/database.js';
+export type { SqliteStatements } from './db/sqlite-statement-cache.js';
 export { migrateToLatest } from './db/migrator.js';
 export { binaryType, autoIncrementType, skipLocked, engineOf } from './db/dialect.js';
 

@@ -203,5 +203,10 @@ async function openWriter(
   if (database.engine === 'sqlite' && database.file !== undefined && config.WRITER_THREAD) {
     return ThreadWriter.start({ file: database.file, maxBatch: config.GROUP_COMMIT_MAX }, batching);
   }
-  return new InProcessWriter(new GroupCommitter(database.db, database.engine, { maxBatch: config.GROUP_COMMIT_MAX, ...batching }), stores);
+  const committer = new GroupCommitter(database.db, database.engine, {
+    maxBatch: config.GROUP_COMMIT_MAX,
+    ...batching,
+    ...(database.sqlite === undefined ? {} : { sqlite: database.sqlite }),
+  });
+  return new InProcessWriter(committer, stores);
 }

@@ -1,5 +1,5 @@
 import { migrateToLatest } from '@sanctum/kernel';
-import type { AuthEvent, Database } from '@sanctum/kernel';
+import type { AuthEvent, Database, SqliteStatements } from '@sanctum/kernel';
 import { testEngines } from '@sanctum/kernel/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
@@ -13,9 +13,10 @@ import { MessageStore } from '../src/store/message.store.js';
 import { QueueStore } from '../src/store/queue.store.js';
 import { RawSql } from '../src/store/raw-query.js';
 import type { NewEnvelope } from '../src/store/queue.store.js';
+import type { SqlProgram } from '../src/store/sql-program.js';
 import { ReplicaStore } from '../src/store/replica.store.js';
 import { isTransientConflict, isUniqueViolation } from '../src/store/store-errors.js';
-import type { MessagingTables } from '../src/store/tables.js';
+import type { MessageRow, MessagingTables } from '../src/store/tables.js';
 
 function event(seq: number, type: string, fields: Record<string, string>): AuthEvent {
   return { seq, type, occurredAt: 1_000 + seq, ...fields } as unknown as AuthEvent;
@@ -35,18 +36,29 @@ function envelope(deviceId: string, sentAt: number, n: number): NewEnvelope {
   };
 }
 
+function messageRow(n: number, sentAt: number): MessageRow {
+  return { message_id: timeOrderedId(sentAt), conversation_id: 'c', seq: n, sender_account_id: 'sa', sender_device_id: 'sd', client_message_id: `cm-${n}`, sent_at: sentAt };
+}
+
+/** On SQLite, batches made only of programs run synchronously (the production set-up). */
+function syncOn(database: Database<MessagingTables>): { sqlite?: SqliteStatements } {
+  return database.sqlite === undefined ? {} : { sqlite: database.sqlite };
+}
+
 describe.each(testEngines())('messaging stores on $name', (engine) => {
   let database: Database<MessagingTables>;
   let committer: GroupCommitter;
   let queues: QueueStore;
   let replica: ReplicaStore;
   let batches: number[];
+  const appendJob = (list: readonly NewEnvelope[]) => ({ program: queues.append(list) });
+  const ackJob = (deviceId: string, ids: readonly number[]) => ({ program: queues.ack(deviceId, ids) });
 
   beforeEach(async () => {
     database = await engine.open<MessagingTables>();
     await migrateToLatest(database.db as never, migrations);
     batches = [];
-    committer = new GroupCommitter(database.db, database.engine, { maxBatch: 64, lazyDelayMs: 5, onBatch: (size) => batches.push(size) });
+    committer = new GroupCommitter(database.db, database.engine, { ...syncOn(database), maxBatch: 64, lazyDelayMs: 5, onBatch: (size) => batches.push(size) });
     queues = new QueueStore(database.db, new RawSql(database.engine));
     replica = new ReplicaStore(database.db);
     await committer.run((trx) =>
@@ -76,12 +88,12 @@ describe.each(testEngines())('messaging stores on $name', (engine) => {
 
   it('commits concurrent writes together, and a failing one alone is undone', async () => {
     const results = await Promise.allSettled([
-      committer.run((trx) => queues.append(trx, [envelope('d1', 1, 1)])),
+      committer.run(appendJob([envelope('d1', 1, 1)])),
       committer.run(async (trx) => {
-        await queues.append(trx, [envelope('d1', 1, 2)]);
+        await new RawSql(database.engine).program(trx, queues.append([envelope('d1', 1, 2)]));
         throw new Error('this job fails after writing');
       }),
-      committer.run((trx) => queues.append(trx, [envelope('d1', 1, 3)])),
+      committer.run(appendJob([envelope('d1', 1, 3)])),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(batches.at(-1)).toBe(3);
@@ -90,13 +102,54 @@ describe.each(testEngines())('messaging stores on $name', (engine) => {
     expect(await queues.depthOf('d1')).toBe(2);
   });
 
+  it('undoes a failing program alone, in a batch of programs (synchronous on SQLite)', async () => {
+    function* failsAfterWriting(): SqlProgram<never> {
+      yield* queues.append([envelope('d1', 1, 2)]);
+      throw new Error('this program fails after writing');
+    }
+    const messages = new MessageStore(database.db, new RawSql(database.engine));
+    await committer.run({ program: messages.insert(messageRow(1, 1)) });
+    batches.length = 0;
+    const results = await Promise.allSettled([
+      committer.run(appendJob([envelope('d1', 1, 1)])),
+      committer.run({ program: failsAfterWriting() }),
+      // The same client message id again: a unique violation, as a retried send meets.
+      committer.run({ program: messages.insert(messageRow(1, 1)) }),
+      committer.run(appendJob([envelope('d1', 1, 3)])),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(isUniqueViolation((results[2] as PromiseRejectedResult).reason)).toBe(true);
+    expect(batches).toEqual([4]);
+    expect((await queues.listAfter('d1', 0, 10)).map((r) => r.seq)).toEqual([1, 3]);
+    expect(await queues.depthOf('d1')).toBe(2);
+  });
+
+  it('rejects every job of a synchronous batch whose transaction cannot begin, and stores nothing', async () => {
+    const sqlite = database.sqlite;
+    if (sqlite === undefined) return;
+    const refusing: SqliteStatements = {
+      close: () => undefined,
+      prepare: (text: string) => {
+        if (text === 'begin immediate') throw new Error('database is locked');
+        return sqlite.prepare(text);
+      },
+    };
+    const locked = new GroupCommitter(database.db, database.engine, { maxBatch: 64, sqlite: refusing });
+    const results = await Promise.allSettled([locked.run(appendJob([envelope('d1', 1, 1)])), locked.run(appendJob([envelope('d1', 1, 2)]))]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(await queues.listAfter('d1', 0, 10)).toEqual([]);
+    // The connection is usable afterwards.
+    await committer.run(appendJob([envelope('d1', 1, 3)]));
+    expect(await queues.depthOf('d1')).toBe(1);
+  });
+
   it('lets lazy jobs (acks) ride in the next durable commit, and commits them alone, lazily, after the delay', async () => {
-    await committer.run((trx) => queues.append(trx, [envelope('d1', 1, 1), envelope('d1', 1, 2)]));
+    await committer.run(appendJob([envelope('d1', 1, 1), envelope('d1', 1, 2)]));
     const [first, second] = await queues.listAfter('d1', 0, 10);
     batches.length = 0;
 
     // A lazy job alone waits for the delay, then commits in a transaction of its own.
-    const alone = committer.run((trx) => queues.ack(trx, 'd1', [first!.envelope_id]), true);
+    const alone = committer.run(ackJob('d1', [first!.envelope_id]), true);
     await new Promise((resolve) => setImmediate(resolve));
     expect(batches).toEqual([]);
     expect(await alone).toEqual([1]);
@@ -109,9 +162,9 @@ describe.each(testEngines())('messaging stores on $name', (engine) => {
 
     // A lazy job still waiting when a durable one comes (a turn later) shares its transaction: one commit, not two.
     batches.length = 0;
-    const acked = committer.run((trx) => queues.ack(trx, 'd1', [second!.envelope_id]), true);
+    const acked = committer.run(ackJob('d1', [second!.envelope_id]), true);
     await new Promise((resolve) => setImmediate(resolve));
-    await committer.run((trx) => queues.append(trx, [envelope('d1', 1, 3)]));
+    await committer.run(appendJob([envelope('d1', 1, 3)]));
     expect(await acked).toEqual([1]);
     expect(batches).toEqual([2]);
     expect((await queues.listAfter('d1', 0, 10)).map((r) => r.seq)).toEqual([3]);
@@ -124,7 +177,7 @@ describe.each(testEngines())('messaging stores on $name', (engine) => {
       commitWindow: { maxHoldMs: 5_000, batch: 3 },
       onBatch: (size) => windowed.push(size),
     });
-    const append = (n: number) => held.run((trx) => queues.append(trx, [envelope('d1', 1, n)]));
+    const append = (n: number) => held.run(appendJob([envelope('d1', 1, n)]));
     // Rare writes: the first after a pause goes at once (a 5 s hold would time this test out).
     await append(1);
     // Frequent writes: each commits once two more have joined it.
@@ -145,50 +198,38 @@ describe.each(testEngines())('messaging stores on $name', (engine) => {
 
   it('commits waiting lazy jobs at once when drained (shutdown)', async () => {
     const slow = new GroupCommitter(database.db, database.engine, { maxBatch: 64, lazyDelayMs: 60_000 });
-    await slow.run((trx) => queues.append(trx, [envelope('d1', 1, 1)]));
+    await slow.run(appendJob([envelope('d1', 1, 1)]));
     const [row] = await queues.listAfter('d1', 0, 10);
-    const acked = slow.run((trx) => queues.ack(trx, 'd1', [row!.envelope_id]), true);
+    const acked = slow.run(ackJob('d1', [row!.envelope_id]), true);
     await slow.drain();
     expect(await acked).toEqual([1]);
     expect(await queues.depthOf('d1')).toBe(0);
   });
 
   it('never reuses an envelope id after the newest is acknowledged', async () => {
-    await committer.run((trx) => queues.append(trx, [envelope('d1', 1, 1)]));
+    await committer.run(appendJob([envelope('d1', 1, 1)]));
     const [first] = await queues.listAfter('d1', 0, 10);
-    await committer.run((trx) => queues.ack(trx, 'd1', [first!.envelope_id]));
-    await committer.run((trx) => queues.append(trx, [envelope('d1', 1, 2)]));
+    await committer.run(ackJob('d1', [first!.envelope_id]));
+    await committer.run(appendJob([envelope('d1', 1, 2)]));
     const [second] = await queues.listAfter('d1', 0, 10);
     expect(second!.envelope_id).toBeGreaterThan(first!.envelope_id);
   });
 
   it('acknowledges only the device’s own envelopes and returns their send times', async () => {
     await committer.run((trx) => replica.applyBatch(trx, [event(3, 'device.added', { accountId: 'a', deviceId: 'd2' })], 3));
-    await committer.run((trx) => queues.append(trx, [envelope('d1', 10, 1), envelope('d2', 20, 2)]));
+    await committer.run(appendJob([envelope('d1', 10, 1), envelope('d2', 20, 2)]));
     const all = [...(await queues.listAfter('d1', 0, 10)), ...(await queues.listAfter('d2', 0, 10))].map((r) => r.envelope_id);
-    expect(await committer.run((trx) => queues.ack(trx, 'd1', all))).toEqual([10]);
-    expect(await committer.run((trx) => queues.ack(trx, 'd1', []))).toEqual([]);
+    expect(await committer.run(ackJob('d1', all))).toEqual([10]);
+    expect(await committer.run(ackJob('d1', []))).toEqual([]);
     expect(await queues.depthOf('d2')).toBe(1);
     expect(await queues.depthStats()).toEqual({ total: 1, max: 1 });
   });
 
   it('sweeps envelopes and idempotency records past retention', async () => {
     const now = 100 * 86_400_000;
-    await committer.run((trx) => queues.append(trx, [envelope('d1', 1, 1), envelope('d1', now - 1000, 2)]));
+    await committer.run(appendJob([envelope('d1', 1, 1), envelope('d1', now - 1000, 2)]));
     const messages = new MessageStore(database.db, new RawSql(database.engine));
-    await committer.run(async (trx) => {
-      for (const [n, sentAt] of [[1, 1], [2, now - 1000]] as const) {
-        await messages.insert(trx, {
-          message_id: timeOrderedId(sentAt),
-          conversation_id: 'c',
-          seq: n,
-          sender_account_id: 'sa',
-          sender_device_id: 'sd',
-          client_message_id: `cm-${n}`,
-          sent_at: sentAt,
-        });
-      }
-    });
+    for (const [n, sentAt] of [[1, 1], [2, now - 1000]] as const) await committer.run({ program: messages.insert(messageRow(n, sentAt)) });
     const writer = new InProcessWriter(committer, { messages, queues, conversations: new ConversationStore(database.db, new RawSql(database.engine)), replica });
     const sweeper = new RetentionSweeper({ writer, retentionMs: 30 * 86_400_000, intervalMs: 60_000, clock: () => now });
     expect(await sweeper.sweepOnce()).toEqual({ envelopes: 1, messages: 1 });
@@ -206,8 +247,8 @@ describe.each(testEngines())('messaging stores on $name', (engine) => {
     );
     // d1: three expired, then a fresh one, then one a clock step put behind it (kept until a later sweep);
     // d2: nothing expired; d3: two expired.
-    await committer.run((trx) =>
-      queues.append(trx, [
+    await committer.run(
+      appendJob([
         envelope('d1', 1, 1), envelope('d1', 2, 2), envelope('d1', 3, 3), envelope('d1', 5_000, 4), envelope('d1', 4, 5),
         envelope('d2', 6_000, 6), envelope('d3', 7, 7), envelope('d3', 8, 8),
       ]),
@@ -223,7 +264,7 @@ describe.each(testEngines())('messaging stores on $name', (engine) => {
     expect(await queues.listAfter('d3', 0, 10)).toEqual([]);
     expect(await queues.depthStats()).toEqual({ total: 3, max: 2 });
     // The sweeper takes every step of a pass by itself.
-    await committer.run((trx) => queues.append(trx, [envelope('d2', 9, 9), envelope('d3', 10, 10)]));
+    await committer.run(appendJob([envelope('d2', 9, 9), envelope('d3', 10, 10)]));
     const messages = new MessageStore(database.db, new RawSql(database.engine));
     const writer = new InProcessWriter(committer, { messages, queues, conversations: new ConversationStore(database.db, new RawSql(database.engine)), replica });
     const sweeper = new RetentionSweeper({ writer, retentionMs: 1_000, intervalMs: 60_000, clock: () => 2_000 });
@@ -238,7 +279,7 @@ describe.each(testEngines())('messaging stores on $name', (engine) => {
       event(5, 'device.removed', { accountId: 'b', deviceId: 'never-seen' }),
       event(6, 'session.revoked', { accountId: 'a', sessionId: 's1' }),
     ];
-    await committer.run((trx) => queues.append(trx, [envelope('d1', 1, 1)]));
+    await committer.run(appendJob([envelope('d1', 1, 1)]));
     const effects = await committer.run((trx) => replica.applyBatch(trx, batch, 6));
     await committer.run((trx) => replica.applyBatch(trx, batch, 6));
     expect(effects).toEqual([

@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
+import type { SqliteStatements } from './sqlite-statement-cache.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -14,6 +15,12 @@ export interface Database<DB> {
   readonly engine: Engine;
   /** The SQLite file, for a second connection on another thread; undefined in memory and on PostgreSQL. */
   readonly file?: string;
+  /**
+   * SQLite only: the connection's cached prepared statements, for code that
+   * runs statements synchronously on the owning thread (Messaging's send
+   * path) on the same connection as `db`. Undefined on PostgreSQL.
+   */
+  readonly sqlite?: SqliteStatements;
   /** Resolves when the database answers a trivial query; rejects otherwise (for /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -70,10 +77,12 @@ function openSqlite<DB>(file: string, checkpoints: boolean): Database<DB> {
   // An in-memory database has no WAL; a file's checkpoints run on a worker (see SqliteCheckpointer).
   const checkpointer = connection.memory || !checkpoints ? undefined : SqliteCheckpointer.start(file);
   if (!connection.memory) connection.pragma('wal_autocheckpoint = 0');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
+  const statements = withStatementCache(connection);
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: statements }) });
   return {
     db,
     engine: 'sqlite',
+    sqlite: statements,
     ...(connection.memory ? {} : { file }),
     ping: async () => {
       await sql`select 1`.execute(db);

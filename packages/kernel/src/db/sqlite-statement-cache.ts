@@ -1,6 +1,11 @@
 import type { Database as SqliteConnection, Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from 'kysely';
 
+/** A SQLite connection seen through its statement cache: what Kysely's dialect needs, with better-sqlite3's own statement type. */
+export interface SqliteStatements extends SqliteDatabase {
+  prepare(sql: string): Statement;
+}
+
 /**
  * Kysely's SQLite driver prepares every query afresh; with Kysely's compiled
  * SQL being identical for every call of the same query shape, caching the
@@ -12,7 +17,7 @@ import type { SqliteDatabase } from 'kysely';
  * @example
  * new SqliteDialect({ database: withStatementCache(new SQLite(file)) });
  */
-export function withStatementCache(connection: SqliteConnection, maxStatements = 500): SqliteDatabase {
+export function withStatementCache(connection: SqliteConnection, maxStatements = 500): SqliteStatements {
   const cache = new Map<string, Statement>();
   return {
     close: () => {

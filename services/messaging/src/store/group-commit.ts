@@ -1,13 +1,24 @@
-import type { Engine } from '@sanctum/kernel/core';
+import type { Engine, SqliteStatements } from '@sanctum/kernel/core';
 import { CompiledQuery } from 'kysely';
 import type { Kysely } from 'kysely';
 import { CommitWindow } from './commit-window.js';
 import { FlushSchedule } from './flush-schedule.js';
 import type { CommitWindowOptions } from './commit-window.js';
+import { RawSql, answerFromSqlite } from './raw-query.js';
+import { runProgramSync } from './sql-program.js';
+import type { SqlProgram, SqlStep } from './sql-program.js';
 import type { MessagingTables } from './tables.js';
 
-/** A unit of work that runs inside a shared transaction; it must only touch the database. */
-export type WriteJob<T> = (trx: Kysely<MessagingTables>) => Promise<T>;
+/** A job written as a SQL program (see sql-program.ts). */
+export interface ProgramJob<T> {
+  readonly program: SqlProgram<T>;
+}
+
+/**
+ * A unit of work that runs inside a shared transaction; it must only touch
+ * the database. Either Kysely code given the transaction, or a SQL program.
+ */
+export type WriteJob<T> = ((trx: Kysely<MessagingTables>) => Promise<T>) | ProgramJob<T>;
 
 export interface GroupCommitOptions {
   /** Most jobs in one transaction. */
@@ -23,6 +34,12 @@ export interface GroupCommitOptions {
   readonly commitWindow?: CommitWindowOptions;
   /** Told the size of each transaction as it starts (metrics). */
   readonly onBatch?: (size: number) => void;
+  /**
+   * SQLite: the prepared statements of the connection `db` uses. A batch made
+   * only of programs then runs synchronously on them, BEGIN to COMMIT, with
+   * no promise in between; absent (PostgreSQL), every statement is awaited.
+   */
+  readonly sqlite?: SqliteStatements;
 }
 
 interface Pending {
@@ -47,7 +64,12 @@ const ROLLBACK = CompiledQuery.raw('rollback');
  * `synchronous` belongs to the connection and cannot change inside a
  * transaction, so a lazy one sets it before BEGIN and restores it after.
  */
-const TRANSACTION: Record<Engine, Record<'durable' | 'lazy', { begin: readonly CompiledQuery[]; after: readonly CompiledQuery[] }>> = {
+interface TransactionStatements {
+  readonly begin: readonly CompiledQuery[];
+  readonly after: readonly CompiledQuery[];
+}
+
+const TRANSACTION: Record<Engine, Record<'durable' | 'lazy', TransactionStatements>> = {
   sqlite: {
     durable: { begin: [CompiledQuery.raw('begin immediate')], after: [] },
     lazy: {
@@ -80,6 +102,7 @@ export class GroupCommitter {
   private readonly flushes: FlushSchedule;
   private readonly holdsLazyJobs: boolean;
   private readonly window: CommitWindow;
+  private readonly raw: RawSql;
 
   constructor(
     private readonly db: Kysely<MessagingTables>,
@@ -89,6 +112,7 @@ export class GroupCommitter {
     this.flushes = new FlushSchedule(() => { this.start(); }, options.lazyDelayMs ?? 0);
     this.holdsLazyJobs = options.lazyDelayMs !== undefined;
     this.window = new CommitWindow(options.commitWindow);
+    this.raw = new RawSql(engine);
   }
 
   /**
@@ -137,20 +161,11 @@ export class GroupCommitter {
     const transaction = TRANSACTION[this.engine][batch.every((pending) => pending.lazy) ? 'lazy' : 'durable'];
     let outcomes: Outcome[];
     try {
-      outcomes = await this.db.connection().execute(async (connection) => {
-        try {
-          for (const statement of transaction.begin) await connection.executeQuery(statement);
-          const results: Outcome[] = [];
-          for (const pending of batch) results.push(await this.runJob(connection, pending.job));
-          await connection.executeQuery(COMMIT);
-          return results;
-        } catch (error) {
-          await connection.executeQuery(ROLLBACK).catch(() => undefined);
-          throw error;
-        } finally {
-          for (const statement of transaction.after) await connection.executeQuery(statement);
-        }
-      });
+      const sqlite = this.options.sqlite;
+      outcomes =
+        sqlite !== undefined && batch.every((pending) => isProgram(pending.job))
+          ? this.commitSync(sqlite, batch, transaction)
+          : await this.commit(batch, transaction);
     } catch (error) {
       // The transaction itself failed (connection lost, commit refused): nothing of it is stored.
       for (const pending of batch) pending.reject(error);
@@ -164,10 +179,28 @@ export class GroupCommitter {
     });
   }
 
+  /** The transaction, one awaited statement at a time. */
+  private commit(batch: readonly Pending[], transaction: TransactionStatements): Promise<Outcome[]> {
+    return this.db.connection().execute(async (connection) => {
+      try {
+        for (const statement of transaction.begin) await connection.executeQuery(statement);
+        const results: Outcome[] = [];
+        for (const pending of batch) results.push(await this.runJob(connection, pending.job));
+        await connection.executeQuery(COMMIT);
+        return results;
+      } catch (error) {
+        await connection.executeQuery(ROLLBACK).catch(() => undefined);
+        throw error;
+      } finally {
+        for (const statement of transaction.after) await connection.executeQuery(statement);
+      }
+    });
+  }
+
   private async runJob(connection: Kysely<MessagingTables>, job: WriteJob<unknown>): Promise<Outcome> {
     await connection.executeQuery(SAVEPOINT);
     try {
-      const value = await job(connection);
+      const value = isProgram(job) ? await this.raw.program(connection, job.program) : await job(connection);
       await connection.executeQuery(RELEASE);
       return { ok: true, value };
     } catch (error) {
@@ -175,5 +208,49 @@ export class GroupCommitter {
       await connection.executeQuery(RELEASE);
       return { ok: false, error };
     }
+  }
+
+  /**
+   * The same transaction in one synchronous run (SQLite, programs only). Kysely
+   * cannot run a query meanwhile: nothing else runs on this thread until it
+   * returns, and `running` keeps the next flush out.
+   */
+  private commitSync(sqlite: SqliteStatements, batch: readonly Pending[], transaction: TransactionStatements): Outcome[] {
+    const run = (query: CompiledQuery): void => {
+      sqlite.prepare(query.sql).run();
+    };
+    const answer = answerFromSqlite(sqlite);
+    try {
+      for (const statement of transaction.begin) run(statement);
+      const results = batch.map((pending) => runJobSync(run, answer, (pending.job as ProgramJob<unknown>).program));
+      run(COMMIT);
+      return results;
+    } catch (error) {
+      try {
+        run(ROLLBACK);
+      } catch {
+        // BEGIN itself failed: there is no transaction to undo.
+      }
+      throw error;
+    } finally {
+      for (const statement of transaction.after) run(statement);
+    }
+  }
+}
+
+function isProgram(job: WriteJob<unknown>): job is ProgramJob<unknown> {
+  return typeof job !== 'function';
+}
+
+function runJobSync(run: (query: CompiledQuery) => void, answer: (step: SqlStep) => unknown, program: SqlProgram<unknown>): Outcome {
+  run(SAVEPOINT);
+  try {
+    const value = runProgramSync(program, answer);
+    run(RELEASE);
+    return { ok: true, value };
+  } catch (error) {
+    run(ROLLBACK_JOB);
+    run(RELEASE);
+    return { ok: false, error };
   }
 }

@@ -3,6 +3,8 @@ import type { Kysely } from 'kysely';
 import { timeOrderedIdFloor } from '../domain/ids.js';
 import { placeholders } from './raw-query.js';
 import type { RawSql } from './raw-query.js';
+import { execute, selectRows } from './sql-program.js';
+import type { SqlProgram } from './sql-program.js';
 import type { DeviceRow, MessageRow, MessagingTables } from './tables.js';
 
 export type RecipientDevice = Pick<DeviceRow, 'device_id' | 'account_id' | 'removed_at' | 'queue_depth'>;
@@ -19,17 +21,15 @@ export class MessageStore {
    * the conversation row until commit, so sequence numbers commit in order.
    * Undefined when the conversation does not exist.
    */
-  async nextSeq(trx: Kysely<MessagingTables>, conversationId: string): Promise<number | undefined> {
-    const rows = await this.raw.rows<{ last_seq: number }>(
-      trx,
-      'update conversations set last_seq = last_seq + 1 where conversation_id = ? returning last_seq',
-      [conversationId],
-    );
+  *nextSeq(conversationId: string): SqlProgram<number | undefined> {
+    const rows = yield* selectRows<{ last_seq: number }>('update conversations set last_seq = last_seq + 1 where conversation_id = ? returning last_seq', [
+      conversationId,
+    ]);
     return rows[0]?.last_seq;
   }
 
-  async memberAccounts(trx: Kysely<MessagingTables>, conversationId: string): Promise<string[]> {
-    const rows = await this.raw.rows<{ account_id: string }>(trx, 'select account_id from members where conversation_id = ?', [conversationId]);
+  *memberAccounts(conversationId: string): SqlProgram<string[]> {
+    const rows = yield* selectRows<{ account_id: string }>('select account_id from members where conversation_id = ?', [conversationId]);
     return rows.map((r) => r.account_id);
   }
 
@@ -39,18 +39,16 @@ export class MessageStore {
    * commit, so envelopes for one device get ids in commit order and a socket
    * reading "after the last id I sent" never skips one.
    */
-  async devicesOf(trx: Kysely<MessagingTables>, accountIds: readonly string[]): Promise<RecipientDevice[]> {
+  *devicesOf(accountIds: readonly string[]): SqlProgram<RecipientDevice[]> {
     if (accountIds.length === 0) return [];
-    return this.raw.rows<RecipientDevice>(
-      trx,
+    return yield* selectRows<RecipientDevice>(
       `select device_id, account_id, removed_at, queue_depth from devices where account_id in (${placeholders(accountIds.length)}) order by device_id${this.raw.forUpdate}`,
       accountIds,
     );
   }
 
-  async insert(trx: Kysely<MessagingTables>, message: MessageRow): Promise<void> {
-    await this.raw.run(
-      trx,
+  *insert(message: MessageRow): SqlProgram<void> {
+    yield* execute(
       'insert into messages (message_id, conversation_id, seq, sender_account_id, sender_device_id, client_message_id, sent_at) values (?, ?, ?, ?, ?, ?, ?)',
       [message.message_id, message.conversation_id, message.seq, message.sender_account_id, message.sender_device_id, message.client_message_id, message.sent_at],
     );

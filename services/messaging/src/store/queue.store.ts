@@ -2,6 +2,8 @@ import { sql } from 'kysely';
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import { placeholders } from './raw-query.js';
 import type { RawSql } from './raw-query.js';
+import { execute, selectRows } from './sql-program.js';
+import type { SqlProgram } from './sql-program.js';
 import type { EnvelopeRow, MessagingTables } from './tables.js';
 
 export type StoredEnvelope = Selectable<EnvelopeRow>;
@@ -36,7 +38,7 @@ export class QueueStore {
    * that, on PostgreSQL, the device row is locked before the envelope id is
    * drawn.
    */
-  async append(trx: Kysely<MessagingTables>, envelopes: readonly NewEnvelope[]): Promise<StoredEnvelope[]> {
+  *append(envelopes: readonly NewEnvelope[]): SqlProgram<StoredEnvelope[]> {
     if (envelopes.length === 0) return [];
     // One UPDATE per distinct count; a send addresses each device once, so usually exactly one.
     const perDevice = new Map<string, number>();
@@ -48,7 +50,7 @@ export class QueueStore {
       else group.push(deviceId);
     }
     for (const [count, deviceIds] of byCount) {
-      await this.raw.run(trx, `update devices set queue_depth = queue_depth + ? where device_id in (${placeholders(deviceIds.length)})`, [count, ...deviceIds]);
+      yield* execute(`update devices set queue_depth = queue_depth + ? where device_id in (${placeholders(deviceIds.length)})`, [count, ...deviceIds]);
     }
     const stored: StoredEnvelope[] = [];
     for (let start = 0; start < envelopes.length; start += INSERT_CHUNK) {
@@ -58,8 +60,7 @@ export class QueueStore {
         values.push(e.device_id, e.message_id, e.conversation_id, e.seq, e.sender_account_id, e.sender_device_id, e.client_message_id, e.sent_at, e.ciphertext);
       }
       // RETURNING promises no row order: ids are matched back by device.
-      const ids = await this.raw.rows<{ envelope_id: number; device_id: string }>(
-        trx,
+      const ids = yield* selectRows<{ envelope_id: number; device_id: string }>(
         `insert into envelopes (${ENVELOPE_COLUMNS}) values ${Array(chunk.length).fill(ENVELOPE_ROW).join(', ')} returning envelope_id, device_id`,
         values,
       );
@@ -77,14 +78,13 @@ export class QueueStore {
    * Deletes the listed envelopes of this device (ids of other devices are
    * ignored) and returns the send time of each one deleted.
    */
-  async ack(trx: Kysely<MessagingTables>, deviceId: string, envelopeIds: readonly number[]): Promise<number[]> {
+  *ack(deviceId: string, envelopeIds: readonly number[]): SqlProgram<number[]> {
     if (envelopeIds.length === 0) return [];
-    const deleted = await this.raw.rows<{ sent_at: number }>(
-      trx,
+    const deleted = yield* selectRows<{ sent_at: number }>(
       `delete from envelopes where device_id = ? and envelope_id in (${placeholders(envelopeIds.length)}) returning sent_at`,
       [deviceId, ...envelopeIds],
     );
-    if (deleted.length > 0) await this.decrementDepth(trx, deviceId, deleted.length);
+    if (deleted.length > 0) yield* this.decrementDepth(deviceId, deleted.length);
     return deleted.map((row) => row.sent_at);
   }
 
@@ -119,7 +119,7 @@ export class QueueStore {
           deviceId,
           ...expired.map((row) => row.envelope_id),
         ]);
-        await this.decrementDepth(trx, deviceId, expired.length);
+        await this.raw.program(trx, this.decrementDepth(deviceId, expired.length));
         deleted += expired.length;
       }
       // Out of budget with every row read expired, this device may hold more: the next step starts at it again.
@@ -129,8 +129,8 @@ export class QueueStore {
     return { deleted, resumeAfter: devices.length < EXPIRE_DEVICES_PER_STEP ? undefined : resumeAfter };
   }
 
-  private async decrementDepth(trx: Kysely<MessagingTables>, deviceId: string, count: number): Promise<void> {
-    await this.raw.run(trx, 'update devices set queue_depth = queue_depth - ? where device_id = ?', [count, deviceId]);
+  private *decrementDepth(deviceId: string, count: number): SqlProgram<void> {
+    yield* execute('update devices set queue_depth = queue_depth - ? where device_id = ?', [count, deviceId]);
   }
 
   async depthOf(deviceId: string): Promise<number> {

@@ -1,6 +1,8 @@
-import type { Engine } from '@sanctum/kernel';
+import type { Engine, SqliteStatements } from '@sanctum/kernel';
 import { CompiledQuery } from 'kysely';
 import type { Kysely } from 'kysely';
+import { runProgram } from './sql-program.js';
+import type { SqlProgram, SqlStep } from './sql-program.js';
 import type { MessagingTables } from './tables.js';
 
 /**
@@ -25,6 +27,11 @@ export class RawSql {
     return Number(result.numAffectedRows ?? 0n);
   }
 
+  /** Runs a SQL program (see sql-program.ts) on this connection or transaction, one awaited statement at a time. */
+  program<T>(db: Kysely<MessagingTables>, program: SqlProgram<T>): Promise<T> {
+    return runProgram(program, (step) => (step.returnsRows ? this.rows(db, step.text, step.parameters) : this.run(db, step.text, step.parameters)));
+  }
+
   /** `FOR UPDATE` where row locks exist (PostgreSQL); SQLite's write transaction already excludes others. */
   get forUpdate(): string {
     return this.engine === 'postgres' ? ' for update' : '';
@@ -45,4 +52,12 @@ export class RawSql {
 /** `?, ?, ?` for an IN list of `count` values. */
 export function placeholders(count: number): string {
   return count === 1 ? '?' : `?${', ?'.repeat(count - 1)}`;
+}
+
+/** Answers a program's statements synchronously from a SQLite connection's prepared statements (see runProgramSync). */
+export function answerFromSqlite(statements: SqliteStatements): (step: SqlStep) => unknown {
+  return (step) => {
+    const statement = statements.prepare(step.text);
+    return step.returnsRows ? statement.all(...step.parameters) : statement.run(...step.parameters).changes;
+  };
 }

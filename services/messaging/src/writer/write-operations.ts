@@ -7,6 +7,7 @@ import type { ConversationStore, Role } from '../store/conversation.store.js';
 import type { MessageStore } from '../store/message.store.js';
 import type { ExpireStep, NewEnvelope, QueueStore } from '../store/queue.store.js';
 import type { ReplicaEffect, ReplicaStore } from '../store/replica.store.js';
+import type { SqlProgram } from '../store/sql-program.js';
 import type { ConversationRow, MemberRow, MessageRow, MessagingTables } from '../store/tables.js';
 
 /** The stores a write operation may use, all bound to the writing connection. */
@@ -42,12 +43,12 @@ export interface StoredMessage {
  * device set differs, a queue is full) and the engine's unique violation for a
  * retried client message id; the caller's savepoint undoes either.
  */
-async function storeMessage(stores: WriteStores, trx: Kysely<MessagingTables>, args: StoreMessageArgs): Promise<StoredMessage> {
+function* storeMessage(stores: WriteStores, args: StoreMessageArgs): SqlProgram<StoredMessage> {
   const { messages, queues } = stores;
   // Sequence first: it locks the conversation (PostgreSQL), then the message
   // row, whose unique (device, client id) turns a retry into a replay before
   // any check that might now answer differently.
-  const seq = await messages.nextSeq(trx, args.conversationId);
+  const seq = yield* messages.nextSeq(args.conversationId);
   if (seq === undefined) throw new AppError('MSG_CONVERSATION_NOT_FOUND', 'No such conversation', 404);
   const message: MessageRow = {
     message_id: timeOrderedId(args.sentAt),
@@ -58,13 +59,13 @@ async function storeMessage(stores: WriteStores, trx: Kysely<MessagingTables>, a
     client_message_id: args.clientMessageId,
     sent_at: args.sentAt,
   };
-  await messages.insert(trx, message);
+  yield* messages.insert(message);
 
-  const members = await messages.memberAccounts(trx, args.conversationId);
+  const members = yield* messages.memberAccounts(args.conversationId);
   if (!members.includes(args.senderAccountId)) {
     throw new AppError('MSG_NOT_A_MEMBER', 'Only members may send to this conversation', 403);
   }
-  const known = await messages.devicesOf(trx, members);
+  const known = yield* messages.devicesOf(members);
   const mismatch = compareDevices(known, args.senderDeviceId, args.deviceIds);
   if (mismatch !== undefined) {
     throw new AppError('MSG_DEVICE_MISMATCH', 'The addressed devices differ from the members’ current devices', 409, { ...mismatch });
@@ -86,7 +87,7 @@ async function storeMessage(stores: WriteStores, trx: Kysely<MessagingTables>, a
     sent_at: message.sent_at,
     ciphertext: asBuffer(args.ciphertexts[index]),
   }));
-  const stored = await queues.append(trx, envelopes);
+  const stored = yield* queues.append(envelopes);
   return { message, envelopeIds: stored.map((e) => e.envelope_id) };
 }
 
@@ -97,19 +98,20 @@ function asBuffer(bytes: Uint8Array | undefined): Buffer {
 }
 
 /**
- * Every database write Messaging makes, by name, with plain-data arguments
- * and results. Naming them (instead of passing closures) lets the same code
- * run in-process (PostgreSQL, SQLite in memory) or on the SQLite writer
- * thread, where a closure could not be sent. Each runs inside one savepoint
- * of a group-committed transaction (see GroupCommitter).
+ * The writes a steady stream of sends is made of, written as SQL programs
+ * (see sql-program.ts): on SQLite a batch of them commits without a promise
+ * per statement.
  */
-export const writeOperations = {
+export const programOperations = {
   storeMessage,
 
   /** Deletes the device's envelopes among the ids; returns the sent-at times of those deleted. */
-  ack: (stores: WriteStores, trx: Kysely<MessagingTables>, args: { readonly deviceId: string; readonly envelopeIds: readonly number[] }): Promise<number[]> =>
-    stores.queues.ack(trx, args.deviceId, args.envelopeIds),
+  ack: (stores: WriteStores, args: { readonly deviceId: string; readonly envelopeIds: readonly number[] }): SqlProgram<number[]> =>
+    stores.queues.ack(args.deviceId, args.envelopeIds),
+};
 
+/** The other writes (rarer: membership, the Auth replica, retention), as Kysely code inside the transaction. */
+export const transactionOperations = {
   /** Applies a batch of Auth's events to the replica and moves the feed cursor. */
   applyAuthEvents: (
     stores: WriteStores,
@@ -169,7 +171,25 @@ export const writeOperations = {
  */
 export const LAZY_OPERATIONS: ReadonlySet<WriteOperationName> = new Set<WriteOperationName>(['ack']);
 
-export type WriteOperations = typeof writeOperations;
-export type WriteOperationName = keyof WriteOperations;
-export type WriteArgs<K extends WriteOperationName> = Parameters<WriteOperations[K]>[2];
-export type WriteResult<K extends WriteOperationName> = Awaited<ReturnType<WriteOperations[K]>>;
+type ProgramOperations = typeof programOperations;
+type TransactionOperations = typeof transactionOperations;
+type ProgramResult<P> = P extends SqlProgram<infer T> ? T : never;
+
+/**
+ * Every database write Messaging makes, by name, with plain-data arguments
+ * and results. Naming them (instead of passing closures) lets the same code
+ * run in-process (PostgreSQL, SQLite in memory) or on the SQLite writer
+ * thread, where a closure could not be sent. Each runs inside one savepoint
+ * of a group-committed transaction (see GroupCommitter).
+ */
+export type WriteOperationName = keyof ProgramOperations | keyof TransactionOperations;
+export type WriteArgs<K extends WriteOperationName> = K extends keyof ProgramOperations
+  ? Parameters<ProgramOperations[K]>[1]
+  : K extends keyof TransactionOperations
+    ? Parameters<TransactionOperations[K]>[2]
+    : never;
+export type WriteResult<K extends WriteOperationName> = K extends keyof ProgramOperations
+  ? ProgramResult<ReturnType<ProgramOperations[K]>>
+  : K extends keyof TransactionOperations
+    ? Awaited<ReturnType<TransactionOperations[K]>>
+    : never;

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { GroupCommitter } from '../store/group-commit.js';
+import type { GroupCommitter, WriteJob } from '../store/group-commit.js';
+import type { SqlProgram } from '../store/sql-program.js';
 import type { MessagingTables } from '../store/tables.js';
-import { LAZY_OPERATIONS, writeOperations } from './write-operations.js';
+import { LAZY_OPERATIONS, programOperations, transactionOperations } from './write-operations.js';
 import type { WriteArgs, WriteOperationName, WriteResult, WriteStores } from './write-operations.js';
 
 /**
@@ -18,16 +19,17 @@ export interface Writer {
   close(): Promise<void>;
 }
 
-/** Runs one named operation with its stores inside a transaction (the one place the name is looked up). */
-export function runOperation<K extends WriteOperationName>(
-  stores: WriteStores,
-  trx: Kysely<MessagingTables>,
-  name: K,
-  args: WriteArgs<K>,
-): Promise<WriteResult<K>> {
-  const operation = writeOperations[name] as (stores: WriteStores, trx: Kysely<MessagingTables>, args: WriteArgs<K>) => Promise<WriteResult<K>>;
-  return operation(stores, trx, args);
+/** One named operation with its stores, as a job for the group committer (the one place the name is looked up). */
+export function operationJob<K extends WriteOperationName>(stores: WriteStores, name: K, args: WriteArgs<K>): WriteJob<WriteResult<K>> {
+  const program = (programOperations as unknown as Partial<Record<string, ProgramOperation>>)[name];
+  if (program !== undefined) return { program: program(stores, args) as SqlProgram<WriteResult<K>> };
+  const operation = (transactionOperations as unknown as Partial<Record<string, TransactionOperation>>)[name];
+  if (operation === undefined) throw new Error(`no write operation is named ${name}`);
+  return (trx) => operation(stores, trx, args) as Promise<WriteResult<K>>;
 }
+
+type ProgramOperation = (stores: WriteStores, args: unknown) => SqlProgram<unknown>;
+type TransactionOperation = (stores: WriteStores, trx: Kysely<MessagingTables>, args: unknown) => Promise<unknown>;
 
 /**
  * Writes on the caller's own connection and event loop, group-committed. Used
@@ -41,7 +43,7 @@ export class InProcessWriter implements Writer {
   ) {}
 
   run<K extends WriteOperationName>(name: K, args: WriteArgs<K>): Promise<WriteResult<K>> {
-    return this.committer.run((trx) => runOperation(this.stores, trx, name, args), LAZY_OPERATIONS.has(name));
+    return this.committer.run(operationJob(this.stores, name, args), LAZY_OPERATIONS.has(name));
   }
 
   drain(): Promise<void> {
