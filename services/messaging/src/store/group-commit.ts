@@ -57,6 +57,11 @@ const ROLLBACK_JOB = CompiledQuery.raw('rollback to savepoint job');
 const COMMIT = CompiledQuery.raw('commit');
 const ROLLBACK = CompiledQuery.raw('rollback');
 
+interface TransactionStatements {
+  readonly begin: readonly CompiledQuery[];
+  readonly after: readonly CompiledQuery[];
+}
+
 /**
  * How a transaction begins and ends on each engine, durable or lazy (see
  * `GroupCommitter.run`). On SQLite, IMMEDIATE takes the write lock up front,
@@ -64,11 +69,6 @@ const ROLLBACK = CompiledQuery.raw('rollback');
  * `synchronous` belongs to the connection and cannot change inside a
  * transaction, so a lazy one sets it before BEGIN and restores it after.
  */
-interface TransactionStatements {
-  readonly begin: readonly CompiledQuery[];
-  readonly after: readonly CompiledQuery[];
-}
-
 const TRANSACTION: Record<Engine, Record<'durable' | 'lazy', TransactionStatements>> = {
   sqlite: {
     durable: { begin: [CompiledQuery.raw('begin immediate')], after: [] },
