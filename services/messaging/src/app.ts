@@ -203,10 +203,6 @@ async function openWriter(
   if (database.engine === 'sqlite' && database.file !== undefined && config.WRITER_THREAD) {
     return ThreadWriter.start({ file: database.file, maxBatch: config.GROUP_COMMIT_MAX }, batching);
   }
-  const committer = new GroupCommitter(database.db, database.engine, {
-    maxBatch: config.GROUP_COMMIT_MAX,
-    ...batching,
-    ...(database.sqlite === undefined ? {} : { sqlite: database.sqlite }),
-  });
+  const committer = new GroupCommitter(database.db, database.engine, { maxBatch: config.GROUP_COMMIT_MAX, ...batching, sqlite: database.sqlite });
   return new InProcessWriter(committer, stores);
 }

@@ -40,11 +40,6 @@ function messageRow(n: number, sentAt: number): MessageRow {
   return { message_id: timeOrderedId(sentAt), conversation_id: 'c', seq: n, sender_account_id: 'sa', sender_device_id: 'sd', client_message_id: `cm-${n}`, sent_at: sentAt };
 }
 
-/** On SQLite, batches made only of programs run synchronously (the production set-up). */
-function syncOn(database: Database<MessagingTables>): { sqlite?: SqliteStatements } {
-  return database.sqlite === undefined ? {} : { sqlite: database.sqlite };
-}
-
 describe.each(testEngines())('messaging stores on $name', (engine) => {
   let database: Database<MessagingTables>;
   let committer: GroupCommitter;
@@ -58,7 +53,7 @@ describe.each(testEngines())('messaging stores on $name', (engine) => {
     database = await engine.open<MessagingTables>();
     await migrateToLatest(database.db as never, migrations);
     batches = [];
-    committer = new GroupCommitter(database.db, database.engine, { ...syncOn(database), maxBatch: 64, lazyDelayMs: 5, onBatch: (size) => batches.push(size) });
+    committer = new GroupCommitter(database.db, database.engine, { maxBatch: 64, lazyDelayMs: 5, onBatch: (size) => batches.push(size), sqlite: database.sqlite });
     queues = new QueueStore(database.db, new RawSql(database.engine));
     replica = new ReplicaStore(database.db);
     await committer.run((trx) =>
@@ -102,31 +97,53 @@ describe.each(testEngines())('messaging stores on $name', (engine) => {
     expect(await queues.depthOf('d1')).toBe(2);
   });
 
-  it('undoes a failing program alone, in a batch of programs (synchronous on SQLite)', async () => {
+  it('undoes a failing program alone in a batch of programs: synchronously on SQLite, awaited on PostgreSQL', async () => {
     function* failsAfterWriting(): SqlProgram<never> {
       yield* queues.append([envelope('d1', 1, 2)]);
       throw new Error('this program fails after writing');
     }
+    // Records what runs on the prepared statements: on SQLite the whole transaction must, not Kysely.
+    const ranSynchronously: string[] = [];
+    const sqlite = database.sqlite;
+    const recording: SqliteStatements | undefined =
+      sqlite === undefined
+        ? undefined
+        : {
+            close: () => undefined,
+            prepare: (text: string) => {
+              ranSynchronously.push(text);
+              return sqlite.prepare(text);
+            },
+          };
+    const programs = new GroupCommitter(database.db, database.engine, { maxBatch: 64, onBatch: (size) => batches.push(size), sqlite: recording });
     const messages = new MessageStore(database.db, new RawSql(database.engine));
-    await committer.run({ program: messages.insert(messageRow(1, 1)) });
+    await programs.run({ program: messages.insert(messageRow(1, 1)) });
     batches.length = 0;
+    ranSynchronously.length = 0;
     const results = await Promise.allSettled([
-      committer.run(appendJob([envelope('d1', 1, 1)])),
-      committer.run({ program: failsAfterWriting() }),
+      programs.run(appendJob([envelope('d1', 1, 1)])),
+      programs.run({ program: failsAfterWriting() }),
       // The same client message id again: a unique violation, as a retried send meets.
-      committer.run({ program: messages.insert(messageRow(1, 1)) }),
-      committer.run(appendJob([envelope('d1', 1, 3)])),
+      programs.run({ program: messages.insert(messageRow(1, 1)) }),
+      programs.run(appendJob([envelope('d1', 1, 3)])),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
     expect(isUniqueViolation((results[2] as PromiseRejectedResult).reason)).toBe(true);
     expect(batches).toEqual([4]);
     expect((await queues.listAfter('d1', 0, 10)).map((r) => r.seq)).toEqual([1, 3]);
     expect(await queues.depthOf('d1')).toBe(2);
+    if (database.engine === 'sqlite') {
+      expect(ranSynchronously[0]).toBe('begin immediate');
+      expect(ranSynchronously.at(-1)).toBe('commit');
+      expect(ranSynchronously.filter((text) => text === 'rollback to savepoint job')).toHaveLength(2);
+    } else {
+      expect(ranSynchronously).toEqual([]);
+    }
   });
 
-  it('rejects every job of a synchronous batch whose transaction cannot begin, and stores nothing', async () => {
+  it.skipIf(engine.name !== 'sqlite')('rejects every job of a synchronous batch whose transaction cannot begin, and stores nothing', async () => {
     const sqlite = database.sqlite;
-    if (sqlite === undefined) return;
+    if (sqlite === undefined) throw new Error('a SQLite database exposes its prepared statements');
     const refusing: SqliteStatements = {
       close: () => undefined,
       prepare: (text: string) => {

@@ -26,7 +26,7 @@ const raw = new RawSql('sqlite');
 const batches: number[] = [];
 // No lazyDelayMs: the event loop side already held lazy jobs back (see ThreadWriter), so here they
 // start a transaction like any other job and only decide whether it commits lazily.
-const writer = new InProcessWriter(new GroupCommitter(db, 'sqlite', { maxBatch, onBatch: (size) => batches.push(size), ...(database.sqlite === undefined ? {} : { sqlite: database.sqlite }) }), {
+const writer = new InProcessWriter(new GroupCommitter(db, 'sqlite', { maxBatch, onBatch: (size) => batches.push(size), sqlite: database.sqlite }), {
   messages: new MessageStore(db, raw),
   queues: new QueueStore(db, raw),
   conversations: new ConversationStore(db, raw),
