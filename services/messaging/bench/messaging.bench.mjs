@@ -6,7 +6,7 @@
 //   4. RSS of the Messaging process over a soak at 500 sends/s with acking recipients (target: within 5%)
 // Usage: npm run bench -w services/messaging [-- --seconds=20 --rounds=5 --concurrency=128 --soak-minutes=10 --soak-warmup-minutes=3]
 //   --profile=DIR  writes V8 CPU profiles of the Messaging processes to DIR (open them in Chrome DevTools)
-//   --writer-thread=false  writes on the event loop instead of the SQLite writer thread (for comparison)
+//   --writer-mode=<adaptive|thread|event-loop>  where the SQLite writes run (WRITER_MODE; default adaptive)
 //   --parts=1k,64k,latency,soak  runs only these parts (default: all); e.g. --parts=1k to A/B a send-path change
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -159,7 +159,7 @@ try {
       RATE_LIMIT_MAX: '1000000000',
       SEND_RATE_MAX: '1000000000',
       QUEUE_MAX_DEPTH: '1000000000',
-      WRITER_THREAD: args['writer-thread'] ?? 'true',
+      WRITER_MODE: args['writer-mode'] ?? 'adaptive',
     }, PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]);
     children.push(started.child);
     started.url.catch(() => undefined); // it logs nothing at warn; the port is known

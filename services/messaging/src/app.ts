@@ -21,6 +21,8 @@ import { QueueStore } from './store/queue.store.js';
 import { RawSql } from './store/raw-query.js';
 import { ReplicaStore } from './store/replica.store.js';
 import type { MessagingTables } from './store/tables.js';
+import { AdaptiveWriter, DEFAULT_ADAPTIVE_POLICY } from './writer/adaptive-writer.js';
+import type { WriterPlace, WriterWindow } from './writer/adaptive-writer.js';
 import { ThreadWriter } from './writer/thread-writer.js';
 import { InProcessWriter } from './writer/writer.js';
 import type { WriteStores } from './writer/write-operations.js';
@@ -80,11 +82,9 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
   const messages = new MessageStore(db, raw);
   const replica = new ReplicaStore(db);
   const conversationStore = new ConversationStore(db, raw);
-  // Filled in once the metrics exist; the writer reports every committed batch's size.
-  let observeBatch: (size: number) => void = () => undefined;
-  const writer = await openWriter(resources.database, config, { messages, queues, conversations: conversationStore, replica }, (size) => {
-    observeBatch(size);
-  });
+  // Filled in once the server and its metrics exist.
+  const writerEvents: WriterEvents = { batch: () => undefined, moved: () => undefined, window: () => undefined, threadFault: () => undefined };
+  const writer = await openWriter(resources.database, config, { messages, queues, conversations: conversationStore, replica }, writerEvents);
   if (writer instanceof ThreadWriter) {
     resources.readyChecks.writer = async () => {
       if (writer.fault !== undefined) throw writer.fault;
@@ -113,8 +113,19 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
   installAuthentication(app, verifier);
 
   const metrics = new MessagingMetrics(app.metrics, () => queues.depthStats());
-  observeBatch = (size) => {
+  writerEvents.batch = (place, size, busyMs) => {
     metrics.commitBatch.observe(size);
+    metrics.commitSeconds.inc({ place }, busyMs / 1000);
+  };
+  writerEvents.moved = (to, window) => {
+    metrics.writerMoves.inc({ to });
+    app.log.info({ to, ...roundedWindow(window) }, 'writes moved');
+  };
+  writerEvents.window = (window) => {
+    app.log.debug(roundedWindow(window), 'writer window');
+  };
+  writerEvents.threadFault = (error) => {
+    app.log.error({ err: error }, 'the writer thread died; writes stay on the event loop');
   };
   const queueService = new QueueService(queues, writer, metrics, clock);
   const gateway = new SocketGateway({
@@ -184,25 +195,56 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
   return app;
 }
 
+/** What the writers tell the rest of the service (metrics and logs, bound once those exist). */
+interface WriterEvents {
+  batch: (place: WriterPlace, size: number, busyMs: number) => void;
+  moved: (to: WriterPlace, window: WriterWindow) => void;
+  window: (window: WriterWindow) => void;
+  threadFault: (error: Error) => void;
+}
+
 /**
- * The writer thread for a SQLite file (unless WRITER_THREAD=false); the
- * in-process group committer otherwise.
+ * Where the writes run (WRITER_MODE): for a SQLite file, the adaptive writer
+ * (the event loop's committer and the writer thread), the thread alone, or
+ * the event loop alone; the event loop's group committer for every other
+ * database.
  */
-async function openWriter(
-  database: Database<MessagingTables>,
-  config: Readonly<MessagingConfig>,
-  stores: WriteStores,
-  onBatch: (size: number) => void,
-): Promise<Writer> {
-  // The same batching either way: acks wait for a send, sends for each other.
+async function openWriter(database: Database<MessagingTables>, config: Readonly<MessagingConfig>, stores: WriteStores, events: WriterEvents): Promise<Writer> {
+  // The same batching everywhere: acks wait for a send, sends for each other.
   const batching = {
     lazyDelayMs: config.ACK_COMMIT_DELAY_MS,
     commitWindow: { maxHoldMs: config.SEND_COMMIT_WINDOW_MS, batch: config.SEND_COMMIT_BATCH },
-    onBatch,
   };
-  if (database.engine === 'sqlite' && database.file !== undefined && config.WRITER_THREAD) {
-    return ThreadWriter.start({ file: database.file, maxBatch: config.GROUP_COMMIT_MAX }, batching);
-  }
-  const committer = new GroupCommitter(database.db, database.engine, { maxBatch: config.GROUP_COMMIT_MAX, ...batching, sqlite: database.sqlite });
-  return new InProcessWriter(committer, stores);
+  // Each committer reports its transactions to the adaptive writer, which can exist only after both.
+  const reportTo: { adaptive?: AdaptiveWriter } = {};
+  const ended = (place: WriterPlace) => (size: number, busyMs: number) => {
+    events.batch(place, size, busyMs);
+    reportTo.adaptive?.report(place, busyMs);
+  };
+  const eventLoop = new InProcessWriter(
+    new GroupCommitter(database.db, database.engine, { maxBatch: config.GROUP_COMMIT_MAX, ...batching, sqlite: database.sqlite, onBatch: ended('event-loop') }),
+    stores,
+  );
+  if (database.engine !== 'sqlite' || database.file === undefined || config.WRITER_MODE === 'event-loop') return eventLoop;
+  const thread = await ThreadWriter.start({ file: database.file, maxBatch: config.GROUP_COMMIT_MAX }, { ...batching, onBatch: ended('thread') });
+  if (config.WRITER_MODE === 'thread') return thread;
+  const adaptive = new AdaptiveWriter(eventLoop, thread, {
+    policy: { ...DEFAULT_ADAPTIVE_POLICY, toThreadAbove: config.WRITER_THREAD_ABOVE, backBelow: config.WRITER_RETURN_BELOW },
+    onMove: (to, window) => {
+      events.moved(to, window);
+    },
+    onWindow: (window) => {
+      events.window(window);
+    },
+    onThreadFault: (error) => {
+      events.threadFault(error);
+    },
+  });
+  reportTo.adaptive = adaptive;
+  return adaptive;
+}
+
+function roundedWindow(window: WriterWindow): WriterWindow {
+  const round = (value: number): number => Math.round(value * 1000) / 1000;
+  return { place: window.place, loopUtilization: round(window.loopUtilization), commitShare: round(window.commitShare) };
 }

@@ -1,6 +1,7 @@
 import { loadConfig, serviceConfigProperties, tokenVerificationConfigProperties } from '@sanctum/kernel';
 import Type from 'typebox';
 import type { Static } from 'typebox';
+import { DEFAULT_ADAPTIVE_POLICY } from './writer/adaptive-writer.js';
 
 /** 64 KiB of ciphertext plus 1 KiB of protocol overhead, measured on the decoded bytes. */
 export const DEFAULT_MAX_CIPHERTEXT_BYTES = 65 * 1024;
@@ -48,10 +49,16 @@ export const MessagingConfigSchema = Type.Object({
   /** How many sends a commit aims to carry: the batch goes as soon as that many are in. 1 = never wait. */
   SEND_COMMIT_BATCH: Type.Integer({ minimum: 1, maximum: 10_000, default: 4 }),
   /**
-   * Run the SQLite writes (and their fsyncs) on a writer thread, off the event
-   * loop (SQLite files only; PostgreSQL and in-memory databases always write in-process).
+   * Where a SQLite file's writes (and their fsyncs) run: `adaptive` on the
+   * event loop until commits hold it too long, then on a writer thread (see
+   * AdaptiveWriter); `thread` always on the thread; `event-loop` never on it.
+   * PostgreSQL and in-memory databases always write on the event loop.
    */
-  WRITER_THREAD: Type.Boolean({ default: true }),
+  WRITER_MODE: Type.Enum(['adaptive', 'thread', 'event-loop'], { default: 'adaptive' }),
+  /** `adaptive`: the event loop's utilization (0–1, per second) above which, three seconds in a row, the writes move to the thread. */
+  WRITER_THREAD_ABOVE: Type.Number({ minimum: 0, maximum: 1, default: DEFAULT_ADAPTIVE_POLICY.toThreadAbove }),
+  /** `adaptive`: the loop's utilization, with the writes on the thread, below which (five seconds in a row) they come back. */
+  WRITER_RETURN_BELOW: Type.Number({ minimum: 0, maximum: 1, default: DEFAULT_ADAPTIVE_POLICY.backBelow }),
 });
 export type MessagingConfig = Static<typeof MessagingConfigSchema>;
 

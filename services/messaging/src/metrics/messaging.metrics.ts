@@ -10,6 +10,8 @@ export class MessagingMetrics {
   readonly deliveryLatency: Histogram;
   readonly openSockets: Gauge;
   readonly commitBatch: Histogram;
+  readonly commitSeconds: Counter<'place'>;
+  readonly writerMoves: Counter<'to'>;
 
   constructor(registry: Registry, depthStats: () => Promise<{ total: number; max: number }>) {
     const registers = [registry];
@@ -38,6 +40,18 @@ export class MessagingMetrics {
       name: 'messaging_commit_batch_size',
       help: 'Writes committed together in one transaction (group commit)',
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+      registers,
+    });
+    this.commitSeconds = new Counter({
+      name: 'messaging_commit_seconds_total',
+      help: 'Time spent in write transactions, BEGIN to COMMIT, by where they ran (event-loop, thread)',
+      labelNames: ['place'] as const,
+      registers,
+    });
+    this.writerMoves = new Counter({
+      name: 'messaging_writer_moves_total',
+      help: 'Moves of the writes between the event loop and the writer thread (WRITER_MODE=adaptive), by destination',
+      labelNames: ['to'] as const,
       registers,
     });
     new Gauge({

@@ -32,8 +32,12 @@ export interface GroupCommitOptions {
   readonly lazyDelayMs?: number;
   /** When and how long a durable job waits for others to share its commit (see CommitWindow); absent = never. */
   readonly commitWindow?: CommitWindowOptions;
-  /** Told the size of each transaction as it starts (metrics). */
-  readonly onBatch?: (size: number) => void;
+  /**
+   * Told each transaction's size and how long it took, BEGIN to COMMIT, once
+   * it has ended (metrics; the adaptive writer's measure of how much a
+   * synchronous commit holds the event loop).
+   */
+  readonly onBatch?: (size: number, busyMs: number) => void;
   /**
    * SQLite: the prepared statements of the connection `db` uses. A batch made
    * only of programs then runs synchronously on them, BEGIN to COMMIT, with
@@ -157,7 +161,7 @@ export class GroupCommitter {
   private async flush(): Promise<void> {
     const batch = this.queue.splice(0, this.options.maxBatch);
     this.window.flushed();
-    this.options.onBatch?.(batch.length);
+    const started = performance.now();
     const transaction = TRANSACTION[this.engine][batch.every((pending) => pending.lazy) ? 'lazy' : 'durable'];
     let outcomes: Outcome[];
     try {
@@ -168,9 +172,11 @@ export class GroupCommitter {
           : await this.commit(batch, transaction);
     } catch (error) {
       // The transaction itself failed (connection lost, commit refused): nothing of it is stored.
+      this.options.onBatch?.(batch.length, performance.now() - started);
       for (const pending of batch) pending.reject(error);
       return;
     }
+    this.options.onBatch?.(batch.length, performance.now() - started);
     outcomes.forEach((outcome, index) => {
       const pending = batch[index];
       if (pending === undefined) return;

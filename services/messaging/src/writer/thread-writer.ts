@@ -21,8 +21,8 @@ export interface ThreadWriterOptions {
   readonly lazyDelayMs: number;
   /** When and how long a durable operation waits for others to share its commit (see CommitWindow); absent = never. */
   readonly commitWindow?: CommitWindowOptions;
-  /** Told the size of each committed transaction (metrics). */
-  readonly onBatch?: (size: number) => void;
+  /** Told the size and duration of each transaction the thread ended (see GroupCommitOptions.onBatch). */
+  readonly onBatch?: (size: number, busyMs: number) => void;
 }
 
 export interface WriterJob {
@@ -36,10 +36,16 @@ export type WriterJobResult = { readonly id: number; readonly ok: true; readonly
 /** Messages to the writer thread. */
 export type ToWriterThread = { readonly type: 'run'; readonly jobs: readonly WriterJob[] } | { readonly type: 'close' };
 
-/** Messages from the writer thread; `batches` are the sizes of the transactions committed since the last message. */
+/** A transaction the thread ended: how many jobs it held and how long it took, BEGIN to COMMIT. */
+export interface EndedBatch {
+  readonly size: number;
+  readonly busyMs: number;
+}
+
+/** Messages from the writer thread; `batches` are the transactions ended since the last message. */
 export type FromWriterThread =
   | { readonly type: 'ready' }
-  | { readonly type: 'done'; readonly results: readonly WriterJobResult[]; readonly batches: readonly number[] }
+  | { readonly type: 'done'; readonly results: readonly WriterJobResult[]; readonly batches: readonly EndedBatch[] }
   | { readonly type: 'closed' };
 
 interface Pending {
@@ -172,7 +178,7 @@ export class ThreadWriter implements Writer {
   }
 
   private settle(message: Extract<FromWriterThread, { type: 'done' }>): void {
-    for (const size of message.batches) this.options.onBatch?.(size);
+    for (const batch of message.batches) this.options.onBatch?.(batch.size, batch.busyMs);
     for (const result of message.results) {
       this.finish(result.id, (p) => {
         if (result.ok) p.resolve(result.value);

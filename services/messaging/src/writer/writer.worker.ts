@@ -11,7 +11,7 @@ import { RawSql } from '../store/raw-query.js';
 import { ReplicaStore } from '../store/replica.store.js';
 import type { MessagingTables } from '../store/tables.js';
 import { packError } from './error-transport.js';
-import type { FromWriterThread, ToWriterThread, WriterJobResult, WriterThreadData } from './thread-writer.js';
+import type { EndedBatch, FromWriterThread, ToWriterThread, WriterJobResult, WriterThreadData } from './thread-writer.js';
 import type { WriteArgs, WriteOperationName } from './write-operations.js';
 import { InProcessWriter } from './writer.js';
 
@@ -23,10 +23,10 @@ const { file, maxBatch } = workerData as WriterThreadData;
 const database = openDatabase<MessagingTables>({ url: `sqlite://${file}`, dataDir: '', name: 'messaging', checkpoints: false });
 const { db } = database;
 const raw = new RawSql('sqlite');
-const batches: number[] = [];
+const batches: EndedBatch[] = [];
 // No lazyDelayMs: the event loop side already held lazy jobs back (see ThreadWriter), so here they
 // start a transaction like any other job and only decide whether it commits lazily.
-const writer = new InProcessWriter(new GroupCommitter(db, 'sqlite', { maxBatch, onBatch: (size) => batches.push(size), sqlite: database.sqlite }), {
+const writer = new InProcessWriter(new GroupCommitter(db, 'sqlite', { maxBatch, onBatch: (size, busyMs) => batches.push({ size, busyMs }), sqlite: database.sqlite }), {
   messages: new MessageStore(db, raw),
   queues: new QueueStore(db, raw),
   conversations: new ConversationStore(db, raw),

@@ -1,0 +1,205 @@
+import { performance } from 'node:perf_hooks';
+import type { WriteArgs, WriteOperationName, WriteResult } from './write-operations.js';
+import type { Writer } from './writer.js';
+
+/** When the adaptive writer moves its writes between the event loop and the writer thread. */
+export interface AdaptivePolicy {
+  /** Length of one measuring window. */
+  readonly windowMs: number;
+  /** Move to the thread after `hotWindows` windows in a row in which the event loop was busy more than this fraction of the time (its utilization). */
+  readonly toThreadAbove: number;
+  readonly hotWindows: number;
+  /**
+   * Come back after `calmWindows` windows in a row in which, with the commits
+   * on the thread, the event loop was busy less than this fraction of the time.
+   */
+  readonly backBelow: number;
+  readonly calmWindows: number;
+}
+
+/**
+ * From the smoke scenarios on a 2-vCPU VM (docs/benchmarks.md, "Writes on the
+ * event loop until it saturates"), the event loop's utilization per
+ * one-second window:
+ *
+ * | sends | writes on the event loop: p50 / p90 / max | writes on the thread: p50 |
+ * |---|---|---|
+ * | 500/s × 1 KiB | 0.49 / 0.62 / 0.70 | 0.26 |
+ * | 1,000/s × 1 KiB | 0.73 / 0.82 / 0.94 | 0.39 |
+ * | 1,000/s × 64 KiB | 1.0 / 1.0 / 1.0 (saturated) | 1.0 |
+ *
+ * Only a loop saturated for three seconds moves (a load's first two seconds,
+ * with its connections opening, reached 0.94), and it comes back once the
+ * loop, relieved of the commits, is idle half the time for five; a load that
+ * would flip between the two therefore does so at most every eight seconds.
+ */
+export const DEFAULT_ADAPTIVE_POLICY: AdaptivePolicy = { windowMs: 1000, toThreadAbove: 0.9, hotWindows: 3, backBelow: 0.5, calmWindows: 5 };
+
+/** One measuring window, as `onWindow` reports it. */
+export interface WriterWindow {
+  readonly place: WriterPlace;
+  /** The event loop's utilization over the window (0–1). */
+  readonly loopUtilization: number;
+  /** The share of the window the place's transactions took, BEGIN to COMMIT. */
+  readonly commitShare: number;
+}
+
+/** The thread side: a writer that may die (its `fault` is then set and its writes fail). */
+export interface ThreadSide extends Writer {
+  readonly fault: Error | undefined;
+}
+
+export type WriterPlace = 'event-loop' | 'thread';
+
+export interface AdaptiveWriterOptions {
+  readonly policy?: AdaptivePolicy;
+  /** Told each move, with the window that caused it (logs, metrics). */
+  readonly onMove?: (to: WriterPlace, window: WriterWindow) => void;
+  /** Told every window (debug logs). */
+  readonly onWindow?: (window: WriterWindow) => void;
+  /** Told the thread's death; the writes go back to the event loop for good. */
+  readonly onThreadFault?: (error: Error) => void;
+  /** Milliseconds, monotonic (tests pass their own). */
+  readonly clock?: () => number;
+  /** The event loop's utilization (0–1) since the previous call (tests pass their own). */
+  readonly loopMeter?: () => number;
+}
+
+/** The event loop's utilization since the previous call, from Node's own accounting. */
+export function eventLoopMeter(): () => number {
+  let mark = performance.eventLoopUtilization();
+  return () => {
+    const since = performance.eventLoopUtilization(mark);
+    mark = performance.eventLoopUtilization();
+    return since.utilization;
+  };
+}
+
+interface Held {
+  readonly run: (writer: Writer) => void;
+}
+
+/**
+ * Messaging's writes on the event loop until it saturates, then on the writer
+ * thread. On the event loop a batch of SQL programs commits synchronously —
+ * no message to a thread, no thread to wake, no copy of the arguments — which
+ * cost a fifth to a third less CPU and gave lower latency with 1 KiB sends at
+ * 500 and 1,000/s; but the loop stands still for the whole commit and its
+ * fsync, and once it has no time left (64 KiB sends at 1,000/s) the thread
+ * lets it parse and push while the disk works.
+ *
+ * The measure is the event loop's utilization over one-second windows, read
+ * whenever a transaction ends (`report`, fed from the committers'
+ * `onBatch`). A move waits until every write accepted by the side being left
+ * has ended (its `drain`), holding the writes that arrive meanwhile and
+ * handing them over in order, so the two connections never write at once
+ * and nothing is lost in the move. If the thread dies, its pending writes
+ * fail with 503 as with the thread alone, and every later write stays on
+ * the event loop.
+ *
+ * @example
+ * const writer = new AdaptiveWriter(inProcess, thread, { onMove: (to) => log.info({ to }, 'writes moved') });
+ * // both committers' onBatch call writer.report(place, busyMs) for each transaction
+ */
+export class AdaptiveWriter implements Writer {
+  private active: Writer;
+  private held: Held[] | undefined;
+  private windowStart: number;
+  private busyMs = 0;
+  private hot = 0;
+  private calm = 0;
+  private readonly policy: AdaptivePolicy;
+  private readonly clock: () => number;
+  private readonly loopMeter: () => number;
+  private moved: Promise<void> = Promise.resolve();
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly eventLoop: Writer,
+    private readonly thread: ThreadSide,
+    private readonly options: AdaptiveWriterOptions = {},
+  ) {
+    this.active = eventLoop;
+    this.policy = options.policy ?? DEFAULT_ADAPTIVE_POLICY;
+    this.clock = options.clock ?? (() => performance.now());
+    this.loopMeter = options.loopMeter ?? eventLoopMeter();
+    this.windowStart = this.clock();
+  }
+
+  /** Where writes go now. */
+  get place(): WriterPlace {
+    return this.active === this.thread ? 'thread' : 'event-loop';
+  }
+
+  run<K extends WriteOperationName>(name: K, args: WriteArgs<K>): Promise<WriteResult<K>> {
+    if (this.active === this.thread && this.thread.fault !== undefined) this.leaveDeadThread();
+    const held = this.held;
+    if (held === undefined) return this.active.run(name, args);
+    return new Promise<WriteResult<K>>((resolve, reject) => {
+      held.push({ run: (writer) => { writer.run(name, args).then(resolve, reject); } });
+    });
+  }
+
+  /** One transaction ended on `place`, after `busyMs` of work; a report from the side being left is ignored. */
+  report(place: WriterPlace, busyMs: number): void {
+    if (place !== this.place || this.held !== undefined) return;
+    this.busyMs += busyMs;
+    const now = this.clock();
+    const elapsed = now - this.windowStart;
+    if (elapsed < this.policy.windowMs) return;
+    const window: WriterWindow = { place, loopUtilization: this.loopMeter(), commitShare: this.busyMs / elapsed };
+    this.startWindow(now);
+    this.options.onWindow?.(window);
+    if (place === 'event-loop') {
+      this.hot = window.loopUtilization > this.policy.toThreadAbove ? this.hot + 1 : 0;
+      if (this.hot >= this.policy.hotWindows && this.thread.fault === undefined) this.move(this.thread, window);
+      return;
+    }
+    this.calm = window.loopUtilization < this.policy.backBelow ? this.calm + 1 : 0;
+    if (this.calm >= this.policy.calmWindows) this.move(this.eventLoop, window);
+  }
+
+  async drain(): Promise<void> {
+    // A move under way hands its held writes over first; then both sides empty out.
+    while (this.held !== undefined) await this.moved;
+    await Promise.all([this.eventLoop.drain(), this.thread.drain()]);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.drain();
+      await Promise.all([this.eventLoop.close(), this.thread.close()]);
+    })();
+    return this.closing;
+  }
+
+  private startWindow(now: number): void {
+    this.windowStart = now;
+    this.busyMs = 0;
+  }
+
+  private move(to: Writer, window: WriterWindow): void {
+    const from = this.active;
+    const held: Held[] = [];
+    this.held = held;
+    this.hot = 0;
+    this.calm = 0;
+    // Neither side's drain rejects; were one to, the held writes must still go on.
+    this.moved = from.drain().catch(() => undefined).then(() => {
+      // A thread that died meanwhile takes nothing: the held writes stay on the event loop.
+      this.active = to === this.thread && this.thread.fault !== undefined ? this.eventLoop : to;
+      this.held = undefined;
+      // The first window on the new side measures only that side.
+      this.loopMeter();
+      this.startWindow(this.clock());
+      this.options.onMove?.(this.place, window);
+      for (const write of held) write.run(this.active);
+    });
+  }
+
+  private leaveDeadThread(): void {
+    const fault = this.thread.fault;
+    this.active = this.eventLoop;
+    if (fault !== undefined) this.options.onThreadFault?.(fault);
+  }
+}
