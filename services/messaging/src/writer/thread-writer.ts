@@ -62,14 +62,16 @@ interface Pending {
 const WORKER_ENTRY = new URL('../../dist/writer/writer.worker.js', import.meta.url);
 
 /**
- * Messaging's writes on their own thread (SQLite files only). A durable
- * SQLite commit is a WAL write plus fsync, and better-sqlite3 runs it
+ * Messaging's writes on their own thread (SQLite files only; the adaptive
+ * writer sends them here once the event loop saturates). A durable SQLite
+ * commit is a WAL write plus fsync, and better-sqlite3 runs it
  * synchronously: on the event loop it stalls every request for the commit's
- * whole duration (about 1.5 ms per batch of ~30 sends here, half of the send
- * path's time). On this thread the event loop keeps parsing, authenticating
- * and pushing while the disk works. The thread owns the one write connection
- * and group-commits as before; reads stay on the event loop's own connection
- * (WAL lets them run beside the writer).
+ * whole duration (about 1.5 ms per batch of ~30 sends here). On this thread
+ * the event loop keeps parsing, authenticating and pushing while the disk
+ * works; the crossing costs each commit two wake-ups and a copy, which is
+ * why it is not the default place. The thread owns its write connection
+ * and group-commits as before; reads stay on the event loop's own
+ * connection (WAL lets them run beside the writer).
  *
  * Jobs posted in one turn of the event loop travel in one message, and the
  * thread answers each batch in one message, so the crossing costs little per
@@ -78,8 +80,8 @@ const WORKER_ENTRY = new URL('../../dist/writer/writer.worker.js', import.meta.u
  * each message wakes the thread, and on this project's VMs a wake-up is a
  * context switch costing tens of µs. If the thread dies, pending and later
  * writes fail with 503 MSG_STORE_UNAVAILABLE (clients retry with the same
- * clientMessageId; a write that did commit then replays) and `/readyz`
- * reports it.
+ * clientMessageId; a write that did commit then replays) and, with the
+ * thread alone (`WRITER_MODE=thread`), `/readyz` reports it.
  *
  * @example
  * const writer = await ThreadWriter.start({ file: database.file, maxBatch: 512 }, { lazyDelayMs: 0 });

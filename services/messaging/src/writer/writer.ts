@@ -34,7 +34,9 @@ type TransactionOperation = (stores: WriteStores, trx: Kysely<MessagingTables>, 
 /**
  * Writes on the caller's own connection and event loop, group-committed. Used
  * for PostgreSQL (whose commits wait on a socket, not on the event loop), for
- * SQLite in memory, and wherever the writer thread is turned off.
+ * SQLite in memory, for a SQLite file while the adaptive writer keeps the
+ * writes on the event loop (or `WRITER_MODE=event-loop`), and inside the
+ * writer thread.
  */
 export class InProcessWriter implements Writer {
   constructor(
