@@ -142,6 +142,38 @@ describe('the adaptive writer', () => {
     expect(moves.map((move) => move.to)).toEqual(['thread', 'event-loop']);
   });
 
+  it('needs twice the calm windows to come back after a flip, and the policy’s count again once a load stayed put', async () => {
+    const { writer, window } = harness();
+    const saturate = async (): Promise<void> => {
+      window('event-loop', 0.95);
+      window('event-loop', 0.95);
+      await flush();
+    };
+    const calmFor = async (windows: number): Promise<void> => {
+      for (let index = 0; index < windows; index += 1) window('thread', 0.2);
+      await flush();
+    };
+    await saturate();
+    await calmFor(3);
+    expect(writer.place).toBe('event-loop');
+    // Back on the thread within 30 windows of the return: a flip.
+    await saturate();
+    await calmFor(5);
+    expect(writer.place).toBe('thread');
+    await calmFor(1);
+    expect(writer.place).toBe('event-loop');
+    await saturate();
+    await calmFor(11);
+    expect(writer.place).toBe('thread');
+    await calmFor(1);
+    expect(writer.place).toBe('event-loop');
+    // A load that stayed on the event loop for 30 windows starts from the policy's count again.
+    for (let index = 0; index < 30; index += 1) window('event-loop', 0.4);
+    await saturate();
+    await calmFor(3);
+    expect(writer.place).toBe('event-loop');
+  });
+
   it('measures whole windows: transactions inside one window add up, and a report closes it only once it is long enough', async () => {
     const { writer, moves, window } = harness({ ...POLICY, hotWindows: 1 });
     window('event-loop', 0.95, 100, 400);

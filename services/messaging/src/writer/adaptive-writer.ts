@@ -12,6 +12,9 @@ export interface AdaptivePolicy {
   /**
    * Come back after `calmWindows` windows in a row in which, with the commits
    * on the thread, the event loop was busy less than this fraction of the time.
+   * A load that sends the writes back to the thread within 30 windows of their
+   * return doubles the calm windows the next return needs (up to 64), so a
+   * load at the boundary settles on the thread instead of flipping.
    */
   readonly backBelow: number;
   readonly calmWindows: number;
@@ -30,10 +33,15 @@ export interface AdaptivePolicy {
  *
  * Only a loop saturated for three seconds moves (a load's first two seconds,
  * with its connections opening, reached 0.94), and it comes back once the
- * loop, relieved of the commits, is idle half the time for five; a load that
- * would flip between the two therefore does so at most every eight seconds.
+ * loop, relieved of the commits, is idle half the time for five seconds —
+ * ten, twenty, … up to 64 for a load that keeps flipping (the full suite saw
+ * load-1k flip twice in ten seconds on a slowed VM).
  */
 export const DEFAULT_ADAPTIVE_POLICY: AdaptivePolicy = { windowMs: 1000, toThreadAbove: 0.9, hotWindows: 3, backBelow: 0.5, calmWindows: 5 };
+
+/** A return followed by a move back to the thread within this many windows is a flip (see `backBelow`). */
+const FLIP_WINDOWS = 30;
+const MAX_CALM_WINDOWS = 64;
 
 /** One measuring window, as `onWindow` reports it. */
 export interface WriterWindow {
@@ -108,6 +116,8 @@ export class AdaptiveWriter implements Writer {
   private busyMs = 0;
   private hot = 0;
   private calm = 0;
+  private calmNeeded: number;
+  private returnedAt = -Infinity;
   private readonly policy: AdaptivePolicy;
   private readonly clock: () => number;
   private readonly loopMeter: () => number;
@@ -121,6 +131,7 @@ export class AdaptiveWriter implements Writer {
   ) {
     this.active = eventLoop;
     this.policy = options.policy ?? DEFAULT_ADAPTIVE_POLICY;
+    this.calmNeeded = this.policy.calmWindows;
     this.clock = options.clock ?? (() => performance.now());
     this.loopMeter = options.loopMeter ?? eventLoopMeter();
     this.windowStart = this.clock();
@@ -156,7 +167,7 @@ export class AdaptiveWriter implements Writer {
       return;
     }
     this.calm = window.loopUtilization < this.policy.backBelow ? this.calm + 1 : 0;
-    if (this.calm >= this.policy.calmWindows) this.move(this.eventLoop, window);
+    if (this.calm >= this.calmNeeded) this.move(this.eventLoop, window);
   }
 
   async drain(): Promise<void> {
@@ -180,6 +191,10 @@ export class AdaptiveWriter implements Writer {
 
   private move(to: Writer, window: WriterWindow): void {
     const from = this.active;
+    const now = this.clock();
+    if (to === this.eventLoop) this.returnedAt = now;
+    else if (now - this.returnedAt < FLIP_WINDOWS * this.policy.windowMs) this.calmNeeded = Math.min(this.calmNeeded * 2, MAX_CALM_WINDOWS);
+    else this.calmNeeded = this.policy.calmWindows;
     const held: Held[] = [];
     this.held = held;
     this.hot = 0;
