@@ -50,7 +50,7 @@ export const MessagingConfigSchema = Type.Object({
   SEND_COMMIT_BATCH: Type.Integer({ minimum: 1, maximum: 10_000, default: 4 }),
   /**
    * Where a SQLite file's writes (and their fsyncs) run: `adaptive` on the
-   * event loop until commits hold it too long, then on a writer thread (see
+   * event loop until it saturates, then on a writer thread (see
    * AdaptiveWriter); `thread` always on the thread; `event-loop` never on it.
    * PostgreSQL and in-memory databases always write on the event loop.
    */

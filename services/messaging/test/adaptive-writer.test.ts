@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrateToLatest, openDatabase } from '@sanctum/kernel';
-import type { AuthEvent, Database } from '@sanctum/kernel';
+import type { Database } from '@sanctum/kernel';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrations } from '../src/migrations/index.js';
 import { ConversationStore } from '../src/store/conversation.store.js';
@@ -18,6 +18,7 @@ import type { AdaptivePolicy, ThreadSide, WriterPlace, WriterWindow } from '../s
 import { ThreadWriter } from '../src/writer/thread-writer.js';
 import type { StoreMessageArgs, WriteArgs, WriteOperationName, WriteResult } from '../src/writer/write-operations.js';
 import { InProcessWriter } from '../src/writer/writer.js';
+import { aliceToBob, seedAliceAndBob } from './support/writer-fixture.js';
 
 /** A writer that records what it is given and settles when told. */
 class RecordingWriter implements ThreadSide {
@@ -240,10 +241,6 @@ describe('the adaptive writer on a SQLite file', () => {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
-  function event(seq: number, type: string, fields: Record<string, string>): AuthEvent {
-    return { seq, type, occurredAt: 1_000 + seq, ...fields } as unknown as AuthEvent;
-  }
-
   it('moves between the event loop’s connection and the thread’s under a steady stream of sends, losing and reordering none', async () => {
     dir = mkdtempSync(join(tmpdir(), 'sanctum-adaptive-'));
     const database: Database<MessagingTables> = openDatabase<MessagingTables>({ dataDir: dir, name: 'messaging' });
@@ -277,29 +274,8 @@ describe('the adaptive writer on a SQLite file', () => {
     });
     reportTo.adaptive = writer;
     try {
-      await writer.run('applyAuthEvents', {
-        events: [
-          event(1, 'account.created', { accountId: 'alice' }),
-          event(2, 'device.added', { accountId: 'alice', deviceId: 'a1' }),
-          event(3, 'account.created', { accountId: 'bob' }),
-          event(4, 'device.added', { accountId: 'bob', deviceId: 'b1' }),
-        ],
-        cursor: 4,
-      });
-      await writer.run('createConversation', {
-        conversation: { conversation_id: 'c1', kind: 'direct', direct_key: 'alice bob', metadata: null, version: 1, last_seq: 0, created_at: 1 },
-        members: ['alice', 'bob'].map((account_id) => ({ conversation_id: 'c1', account_id, role: 'member' as const, joined_at: 1 })),
-      });
-      const send = (index: number): StoreMessageArgs => ({
-        conversationId: 'c1',
-        senderAccountId: 'alice',
-        senderDeviceId: 'a1',
-        clientMessageId: `m${index}`,
-        deviceIds: ['b1'],
-        ciphertexts: [Buffer.from(`ciphertext ${index}`)],
-        sentAt: 1_000,
-        queueMaxDepth: 10_000,
-      });
+      await seedAliceAndBob(writer);
+      const send = (index: number): StoreMessageArgs => aliceToBob(String(index), { queueMaxDepth: 10_000 });
       const stored: Promise<WriteResult<'storeMessage'>>[] = [];
       for (let index = 1; index <= 120; index += 1) {
         stored.push(writer.run('storeMessage', send(index)));
@@ -311,7 +287,7 @@ describe('the adaptive writer on a SQLite file', () => {
       // Issued in order, stored in order: seq follows the order of the calls across every move.
       expect(results.map((result) => result.message.seq)).toEqual(results.map((_, index) => index + 1));
       const rows = await stores.queues.listAfter('b1', 0, 500);
-      expect(rows.map((row) => Buffer.from(row.ciphertext).toString())).toEqual(results.map((_, index) => `ciphertext ${index + 1}`));
+      expect(rows.map((row) => Buffer.from(row.ciphertext).toString())).toEqual(results.map((_, index) => `ciphertext ${String(index + 1)}`));
       // A retry after the moves meets the first copy (the send route then replays it) and stores nothing.
       const retry = await writer.run('storeMessage', send(7)).catch((error: unknown) => error);
       expect(isUniqueViolation(retry)).toBe(true);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError, migrateToLatest, openDatabase } from '@sanctum/kernel';
-import type { AuthEvent, Database } from '@sanctum/kernel';
+import type { Database } from '@sanctum/kernel';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrations } from '../src/migrations/index.js';
 import { ConversationStore } from '../src/store/conversation.store.js';
@@ -12,11 +12,7 @@ import { isUniqueViolation } from '../src/store/store-errors.js';
 import type { MessagingTables } from '../src/store/tables.js';
 import { packError, unpackError } from '../src/writer/error-transport.js';
 import { ThreadWriter } from '../src/writer/thread-writer.js';
-import type { StoreMessageArgs } from '../src/writer/write-operations.js';
-
-function event(seq: number, type: string, fields: Record<string, string>): AuthEvent {
-  return { seq, type, occurredAt: 1_000 + seq, ...fields } as unknown as AuthEvent;
-}
+import { aliceToBob, seedAliceAndBob } from './support/writer-fixture.js';
 
 describe('the SQLite writer thread', () => {
   let dir: string;
@@ -24,17 +20,7 @@ describe('the SQLite writer thread', () => {
   let writer: ThreadWriter;
   let batches: number[];
 
-  const send = (clientMessageId: string, overrides: Partial<StoreMessageArgs> = {}): StoreMessageArgs => ({
-    conversationId: 'c1',
-    senderAccountId: 'alice',
-    senderDeviceId: 'a1',
-    clientMessageId,
-    deviceIds: ['b1'],
-    ciphertexts: [Buffer.from(`ciphertext ${clientMessageId}`)],
-    sentAt: 1_000,
-    queueMaxDepth: 100,
-    ...overrides,
-  });
+  const send = aliceToBob;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sanctum-writer-'));
@@ -42,19 +28,7 @@ describe('the SQLite writer thread', () => {
     await migrateToLatest(database.db as never, migrations);
     batches = [];
     writer = await ThreadWriter.start({ file: database.file!, maxBatch: 64 }, { lazyDelayMs: 5, onBatch: (size) => batches.push(size) });
-    await writer.run('applyAuthEvents', {
-      events: [
-        event(1, 'account.created', { accountId: 'alice' }),
-        event(2, 'device.added', { accountId: 'alice', deviceId: 'a1' }),
-        event(3, 'account.created', { accountId: 'bob' }),
-        event(4, 'device.added', { accountId: 'bob', deviceId: 'b1' }),
-      ],
-      cursor: 4,
-    });
-    await writer.run('createConversation', {
-      conversation: { conversation_id: 'c1', kind: 'direct', direct_key: 'alice bob', metadata: null, version: 1, last_seq: 0, created_at: 1 },
-      members: ['alice', 'bob'].map((account_id) => ({ conversation_id: 'c1', account_id, role: 'member' as const, joined_at: 1 })),
-    });
+    await seedAliceAndBob(writer);
   });
   afterEach(async () => {
     await writer.close();

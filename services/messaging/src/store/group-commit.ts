@@ -34,8 +34,8 @@ export interface GroupCommitOptions {
   readonly commitWindow?: CommitWindowOptions;
   /**
    * Told each transaction's size and how long it took, BEGIN to COMMIT, once
-   * it has ended (metrics; the adaptive writer's measure of how much a
-   * synchronous commit holds the event loop).
+   * it has ended (metrics; the adaptive writer reads its window at the end of
+   * a transaction).
    */
   readonly onBatch?: (size: number, busyMs: number) => void;
   /**
