@@ -68,6 +68,9 @@ export function openDatabase<DB>(options: DatabaseOptions): Database<DB> {
   return openSqlite<DB>(file, options.checkpoints ?? true);
 }
 
+/** What a WAL file is cut back to when the log starts over: 64 MiB, four times the checkpointer's restart point. */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
 function openSqlite<DB>(file: string, checkpoints: boolean): Database<DB> {
   const connection = new SQLite(file);
   connection.pragma('journal_mode = WAL');
@@ -76,7 +79,11 @@ function openSqlite<DB>(file: string, checkpoints: boolean): Database<DB> {
   connection.pragma('busy_timeout = 5000');
   // An in-memory database has no WAL; a file's checkpoints run on a worker (see SqliteCheckpointer).
   const checkpointer = connection.memory || !checkpoints ? undefined : SqliteCheckpointer.start(file);
-  if (!connection.memory) connection.pragma('wal_autocheckpoint = 0');
+  if (!connection.memory) {
+    connection.pragma('wal_autocheckpoint = 0');
+    // When a commit starts the WAL over, a file that grew past this in a burst is cut back to it.
+    connection.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+  }
   const statements = withStatementCache(connection);
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: statements }) });
   return {

@@ -11,8 +11,16 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 5000');
+const { restartAbovePages, closeEnoughPages } = workerData;
+const passive = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
 const checkpoint = () => {
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy: the next tick tries again */ }
+  try {
+    let state = passive();
+    if (state.log <= restartAbovePages) return;
+    // Each pass copies what the last one missed; the few frames still behind go under RESTART's lock.
+    for (let pass = 0; pass < 3 && state.log - state.checkpointed > closeEnoughPages; pass += 1) state = passive();
+    db.pragma('wal_checkpoint(RESTART)');
+  } catch { /* busy: the next tick tries again */ }
 };
 const timer = setInterval(checkpoint, workerData.intervalMs);
 parentPort.on('message', () => {
@@ -23,6 +31,15 @@ parentPort.on('message', () => {
 });
 `;
 
+export interface CheckpointOptions {
+  /** How often the worker checkpoints (ms). */
+  readonly intervalMs?: number;
+  /** A WAL longer than this many pages (16 MiB at 4 KiB) is brought back to its start with RESTART. */
+  readonly restartAbovePages?: number;
+  /** How close behind the writer the PASSIVE passes get before RESTART takes the lock for the rest. */
+  readonly closeEnoughPages?: number;
+}
+
 /**
  * Runs SQLite's WAL checkpoints on a worker thread instead of the event loop.
  *
@@ -32,14 +49,26 @@ parentPort.on('message', () => {
  * sends (it showed as the largest block of event-loop time in the Messaging
  * profile). The owner turns auto-checkpoints off on its connection and this
  * worker checkpoints PASSIVE-ly (never blocking writers) every `intervalMs`,
- * so the WAL stays short without the event loop paying for it.
+ * so the event loop does not pay for it.
+ *
+ * PASSIVE alone does not keep the WAL short under a steady stream of
+ * commits: the writer starts the log over only when every frame has been
+ * copied back, and each pass ends behind frames committed while it ran. At
+ * 1,000 × 64 KiB sends a second the WAL grew to 853 MB in 30 seconds
+ * (docs/benchmarks.md). So once the log is past `restartAbovePages`, the
+ * worker repeats PASSIVE until it is close behind the writer, then runs
+ * RESTART, which holds writers off only while it copies those last frames
+ * and makes the next commit start the log from its beginning. The owner's
+ * `journal_size_limit` then truncates a file that grew in a burst.
  */
 export class SqliteCheckpointer {
   private constructor(private readonly worker: Worker) {}
 
-  static start(file: string, intervalMs = 200): SqliteCheckpointer {
+  static start(file: string, options: CheckpointOptions = {}): SqliteCheckpointer {
+    const { intervalMs = 200, restartAbovePages = 4096, closeEnoughPages = 256 } = options;
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file, intervalMs } });
+    const workerData = { driver, file, intervalMs, restartAbovePages, closeEnoughPages };
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
     // A checkpoint worker never keeps the process alive on its own.
     worker.unref();
     return new SqliteCheckpointer(worker);
