@@ -10,7 +10,9 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
-db.pragma('busy_timeout = 5000');
+// Only RESTART waits (for the write lock, then for readers): a reader that needs to write before it
+// ends would wait on us while we wait on it, so give up soon and try again on the next tick.
+db.pragma('busy_timeout = 100');
 const { restartAbovePages, closeEnoughPages } = workerData;
 const passive = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
 const checkpoint = () => {
@@ -59,7 +61,9 @@ export interface CheckpointOptions {
  * worker repeats PASSIVE until it is close behind the writer, then runs
  * RESTART, which holds writers off only while it copies those last frames
  * and makes the next commit start the log from its beginning. The owner's
- * `journal_size_limit` then truncates a file that grew in a burst.
+ * `journal_size_limit` then truncates a file that grew in a burst. RESTART
+ * gives up after 100 ms of waiting (the write lock, or a reader still on the
+ * log), so a connection that must write to end its read waits no longer.
  */
 export class SqliteCheckpointer {
   private constructor(private readonly worker: Worker) {}
