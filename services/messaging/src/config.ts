@@ -55,7 +55,7 @@ export const MessagingConfigSchema = Type.Object({
    * PostgreSQL and in-memory databases always write on the event loop.
    */
   WRITER_MODE: Type.Enum(['adaptive', 'thread', 'event-loop'], { default: 'adaptive' }),
-  /** `adaptive`: the event loop's utilization (0–1, per second) above which, three seconds in a row, the writes move to the thread. */
+  /** `adaptive`: the event loop's utilization (0–1, per second) above which, five seconds in a row, the writes move to the thread. */
   WRITER_THREAD_ABOVE: Type.Number({ minimum: 0, maximum: 1, default: DEFAULT_ADAPTIVE_POLICY.toThreadAbove }),
   /** `adaptive`: the loop's utilization, with the writes on the thread, below which (five seconds in a row) they come back. */
   WRITER_RETURN_BELOW: Type.Number({ minimum: 0, maximum: 1, default: DEFAULT_ADAPTIVE_POLICY.backBelow }),
