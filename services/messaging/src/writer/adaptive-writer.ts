@@ -37,11 +37,15 @@ export interface AdaptivePolicy {
  * sends/s moved to the thread in 4 runs of 10 once the WAL was kept short
  * (twice in its first seconds), and the two that moved early took 102–104%
  * of a core at a p95 of 43–58 ms, against 66–75% and 10.8–16.2 ms for the
- * runs that stayed on the event loop. It comes back once the loop, relieved of the commits, is idle half the time for five seconds —
- * ten, twenty, … up to 64 for a load that keeps flipping (the full suite saw
- * load-1k flip twice in ten seconds on a slowed VM).
+ * runs that stayed on the event loop. The writes come back once the loop,
+ * relieved of the commits, stays under 0.7 for five seconds — ten, twenty,
+ * … up to 64 for a load that keeps flipping (the full suite saw load-1k flip
+ * twice in ten seconds on a slowed VM). Under 0.5, as first set, kept a
+ * load-64k that its saturated start had sent to the thread there for 80 of
+ * its 120 seconds, at a p95 of 26 ms; with those sends on the thread the
+ * loop runs at 0.46–0.74 (another run's windows).
  */
-export const DEFAULT_ADAPTIVE_POLICY: AdaptivePolicy = { windowMs: 1000, toThreadAbove: 0.9, hotWindows: 5, backBelow: 0.5, calmWindows: 5 };
+export const DEFAULT_ADAPTIVE_POLICY: AdaptivePolicy = { windowMs: 1000, toThreadAbove: 0.9, hotWindows: 5, backBelow: 0.7, calmWindows: 5 };
 
 /** A return followed by a move back to the thread within this many windows is a flip (see `backBelow`). */
 const FLIP_WINDOWS = 30;
