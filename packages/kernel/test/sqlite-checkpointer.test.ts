@@ -69,7 +69,7 @@ describe('a WAL under a steady stream of commits', () => {
     expect(largestWal).toBeLessThan(24 * 1024 * 1024);
   });
 
-  it('is cut back by the connection once it starts over', async () => {
+  it('is to be cut back to 64 MiB when it starts over: every connection sets journal_size_limit', async () => {
     const database = openDatabase({ dataDir: dir, name: 'limit' });
     const limit = await sql<{ journal_size_limit: number }>`pragma journal_size_limit`.execute(database.db);
     expect(limit.rows[0]?.journal_size_limit).toBe(64 * 1024 * 1024);

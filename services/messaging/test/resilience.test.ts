@@ -7,7 +7,7 @@ import { loadMessagingConfig } from '../src/config.js';
 import { GroupCommitter } from '../src/store/group-commit.js';
 import type { MessagingTables } from '../src/store/tables.js';
 import { FakeAuth } from './support/fake-auth.js';
-import { TestStream, call, fakeCiphertext, startMessaging, until } from './support/harness.js';
+import { TestStream, call, fakeCiphertext, sendDirect, startMessaging, until } from './support/harness.js';
 
 const [engine] = testEngines();
 
@@ -34,10 +34,7 @@ describe('resilience', () => {
     await service.caughtUp();
     const stream = await TestStream.open(service.wsUrl, bob.devices[0]!);
     await stream.waitFor(() => stream.hasQueueEmpty(), 'queue_empty');
-    const sent = await call(service.url, 'POST', `/v1/direct/${bob.accountId}/messages`, await alice.devices[0]!.token(), {
-      clientMessageId: 'x',
-      envelopes: [{ deviceId: bob.devices[0]!.deviceId, ciphertext: 'AAAA' }],
-    });
+    const sent = await sendDirect(service.url, alice, bob, 'x');
     expect(sent.status).toBe(201);
     await stream.waitForEnvelopes(1);
     await stream.close();
@@ -80,10 +77,7 @@ describe('resilience', () => {
     const alice = auth.createAccount(1);
     const bob = auth.createAccount(1);
     await service.caughtUp();
-    const sent = await call(service.url, 'POST', `/v1/direct/${bob.accountId}/messages`, await alice.devices[0]!.token(), {
-      clientMessageId: 'old',
-      envelopes: [{ deviceId: bob.devices[0]!.deviceId, ciphertext: 'AAAA' }],
-    });
+    const sent = await sendDirect(service.url, alice, bob, 'old');
     expect(sent.status).toBe(201);
     await until(async () => (await service.app.messaging.queues.depthOf(bob.devices[0]!.deviceId)) === 0, 'envelope expired');
     const queue = await call(service.url, 'GET', '/v1/queue', await bob.devices[0]!.token());

@@ -9,7 +9,7 @@ import { AdaptiveWriter } from '../src/writer/adaptive-writer.js';
 import { ThreadWriter } from '../src/writer/thread-writer.js';
 import { InProcessWriter } from '../src/writer/writer.js';
 import { FakeAuth } from './support/fake-auth.js';
-import { call, startMessaging } from './support/harness.js';
+import { sendDirect, startMessaging } from './support/harness.js';
 
 const [engine] = testEngines();
 
@@ -37,10 +37,7 @@ describe.each([
       const alice = auth.createAccount(1);
       const bob = auth.createAccount(1);
       await service.caughtUp();
-      const sent = await call(service.url, 'POST', `/v1/direct/${bob.accountId}/messages`, await alice.devices[0]!.token(), {
-        clientMessageId: 'm1',
-        envelopes: [{ deviceId: bob.devices[0]!.deviceId, ciphertext: 'AAAA' }],
-      });
+      const sent = await sendDirect(service.url, alice, bob, 'm1');
       expect(sent.status).toBe(201);
       expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
       const metrics = await fetch(`${service.url}/metrics`).then((response) => response.text());

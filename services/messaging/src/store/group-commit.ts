@@ -172,11 +172,12 @@ export class GroupCommitter {
           : await this.commit(batch, transaction);
     } catch (error) {
       // The transaction itself failed (connection lost, commit refused): nothing of it is stored.
-      this.options.onBatch?.(batch.length, performance.now() - started);
       for (const pending of batch) pending.reject(error);
       return;
+    } finally {
+      // Committed or not, the transaction has ended; rejections and resolutions settle on later microtasks.
+      this.options.onBatch?.(batch.length, performance.now() - started);
     }
-    this.options.onBatch?.(batch.length, performance.now() - started);
     outcomes.forEach((outcome, index) => {
       const pending = batch[index];
       if (pending === undefined) return;

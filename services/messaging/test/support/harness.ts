@@ -6,7 +6,7 @@ import { buildApp } from '../../src/app.js';
 import type { MessagingDeps } from '../../src/app.js';
 import { loadMessagingConfig } from '../../src/config.js';
 import type { MessagingTables } from '../../src/store/tables.js';
-import type { FakeAuth, TestDevice } from './fake-auth.js';
+import type { FakeAuth, TestAccount, TestDevice } from './fake-auth.js';
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
 export async function until<T>(check: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<Exclude<T, false | undefined>> {
@@ -141,6 +141,14 @@ export class TestStream {
 /** `count` random bytes as base64url: a stand-in ciphertext. */
 export function fakeCiphertext(count: number, fill = 7): string {
   return Buffer.alloc(count, fill).toString('base64url');
+}
+
+/** One direct send of a 3-byte ciphertext from `from`'s first device to `to`'s first device. */
+export async function sendDirect(url: string, from: TestAccount, to: TestAccount, clientMessageId: string): ReturnType<typeof call> {
+  return call(url, 'POST', `/v1/direct/${to.accountId}/messages`, await from.devices[0]!.token(), {
+    clientMessageId,
+    envelopes: [{ deviceId: to.devices[0]!.deviceId, ciphertext: 'AAAA' }],
+  });
 }
 
 /** HTTP helper over a real port: JSON in and out, the token as a bearer. */
