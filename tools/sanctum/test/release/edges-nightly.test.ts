@@ -8,6 +8,7 @@ import { recordCiCommand } from '../../src/commands/record/record.command.js';
 import { releaseNotesCommand } from '../../src/commands/release-notes/release-notes.command.js';
 import { loadRecords } from '../../src/lib/records/record.store.js';
 import { fixturePool, nightlyOptions, run } from './git-fixture.js';
+import { serviceStartingStepScript } from './service-starting-step.js';
 
 const pool = fixturePool();
 afterEach(() => {
@@ -75,13 +76,7 @@ describe('nightly edge cases (slow: real git and child processes)', () => {
     // A smoke step that starts a "service" and, on SIGTERM, waits for it to end (as sanctum smoke does).
     const pidFile = join(fixture.root, 'service.pid');
     const script = join(fixture.root, 'slow-smoke.cjs');
-    writeFileSync(
-      script,
-      `const service = require('node:child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
-       require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(service.pid));
-       process.on('SIGTERM', () => service.on('exit', () => process.exit(143)));
-       setTimeout(() => {}, 60_000);\n`,
-    );
+    writeFileSync(script, serviceStartingStepScript(pidFile));
     const interrupt = new AbortController();
     const running = nightlyCommand(nightlyOptions(fixture, work, { smokeCommand: ['node', script], signal: interrupt.signal }));
     await vi.waitFor(() => {

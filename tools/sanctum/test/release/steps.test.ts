@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { splitCommandLine } from '../../src/lib/process/command-line.js';
 import { describeStepOutcome, runStep } from '../../src/lib/process/step.runner.js';
 import type { StepSpec } from '../../src/lib/process/step.runner.js';
+import { serviceStartingStepScript } from './service-starting-step.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sanctum-steps-'));
 afterAll(() => {
@@ -45,12 +46,7 @@ describe('pipeline steps (real child processes)', () => {
     // Like smoke and its services: the step starts a child, and on SIGTERM waits for it to end.
     // Only the group's SIGTERM reaches the child; were it sent to the step alone, this would hang until SIGKILL.
     const pidFile = join(dir, 'service.pid');
-    // The handler is in place before the pid file tells the test to interrupt, and copes with a service that ended first.
-    const script = `const service = require('node:child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
-      const ended = new Promise((resolve) => service.on('exit', resolve));
-      process.on('SIGTERM', () => void ended.then(() => process.exit(143)));
-      require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(service.pid));
-      setTimeout(() => {}, 60_000);`;
+    const script = serviceStartingStepScript(pidFile);
     const interrupt = new AbortController();
     const running = runStep(step('smoke', ['node', '-e', script], { signal: interrupt.signal, killGraceMs: 20_000 }));
     await vi.waitFor(() => {
