@@ -77,6 +77,20 @@ describe('scenario records', () => {
     expect(scenario).toMatchObject({ valid: false, passed: false, errorRate: 20 / 300, deliveryLatencyMs: { p95: 150 } });
   });
 
+  it('fail a scenario in which an envelope a 2xx send stored never arrived, whatever the SLO file says', () => {
+    const plan = { name: 'soak', targetRps: 100, durationS: 3, payloadBytes: 1024 };
+    const delivery = { expected: 120_000, delivered: 119_997, reconnects: 0, tokenRefreshes: 0 };
+    const short = assembleScenario(plan, run({ invalidReasons: [], delivery }), readings, slo);
+    expect(short.objectives.at(-1)).toEqual({
+      objective: 'undelivered_envelopes', threshold: 1, measured: 3, unit: 'envelopes', passed: false, detail: '119997 of 120000 arrived',
+    });
+    expect(short.passed).toBe(false);
+    const complete = assembleScenario(plan, run({ invalidReasons: [], delivery: { ...delivery, delivered: 120_000 } }), readings, slo);
+    expect(complete.objectives.at(-1)).toMatchObject({ objective: 'undelivered_envelopes', measured: 0, passed: true });
+    // A target that does not watch the sockets (a readiness probe) has nothing to judge.
+    expect(assembleScenario(plan, run(), readings, slo).objectives.map((o) => o.objective)).not.toContain('undelivered_envelopes');
+  });
+
   it('refuse a scenario the SLO file sets no objectives for', () => {
     expect(() => assembleScenario({ name: 'load-1k', targetRps: 1, durationS: 1, payloadBytes: 0 }, run(), new Map(), slo)).toThrow(/no objectives for load-1k/);
   });

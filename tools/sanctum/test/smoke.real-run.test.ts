@@ -56,7 +56,7 @@ describe('a short real run against the services built from this checkout', () =>
       expect(scenario.deliveryLatencyMs?.p95).toBeGreaterThan(0);
     }
     const soak = run.result.scenarios[2]!;
-    expect(soak.objectives.map((o) => o.objective)).toEqual(['error_rate', 'latency_p95_ms', 'latency_p99_ms', 'memory_growth_percent', 'cpu_avg_percent']);
+    expect(soak.objectives.map((o) => o.objective)).toEqual(['error_rate', 'latency_p95_ms', 'latency_p99_ms', 'memory_growth_percent', 'cpu_avg_percent', 'undelivered_envelopes']);
     expect(soak.resources.map((r) => r.service).sort()).toEqual(['auth', 'directory', 'messaging']);
   });
 

@@ -24,11 +24,20 @@ export interface DeviceConnectionDeps {
 
 /**
  * One device's socket. The queue lives in the database, so this holds only a
- * cursor (the last envelope id pushed) and the set pushed but not yet
+ * cursor (the largest envelope id pushed) and the set pushed but not yet
  * acknowledged; every push reads from the database after that cursor. A wake
  * arriving mid-read is remembered and read again, so nothing committed after
  * the socket subscribed is missed. Unacknowledged envelopes stay queued and
  * are pushed again on the next connection.
+ *
+ * Envelopes are committed in id order, but the news of a commit can arrive
+ * out of it: a send held while the writes move between the event loop and
+ * the writer thread settles a promise hop later than one committed beside
+ * it. An envelope offered below the cursor and not in flight may never have
+ * been pushed, and a read after the cursor would skip it for the rest of the
+ * connection, so the next read starts just before it instead (skipping what
+ * is in flight). It then arrives after a larger id: late and out of order,
+ * but not lost.
  */
 export class DeviceConnection {
   readonly id = randomUUID();
@@ -36,6 +45,8 @@ export class DeviceConnection {
   /** False after a ping until the pong (or any frame) arrives. */
   alive = true;
   private lastPushedId = 0;
+  /** Set when an envelope was offered below the cursor: the next read starts after this id instead. */
+  private rereadAfter: number | undefined;
   private readonly inFlight = new Set<number>();
   private drained = false;
   /** The last read of the queue found everything there was: nothing committed is waiting unread. */
@@ -120,6 +131,15 @@ export class DeviceConnection {
    */
   offer(envelope: StoredEnvelope): void {
     if (this.closed) return;
+    const id = envelope.envelope_id;
+    if (id <= this.lastPushedId) {
+      // Told after a larger id was pushed (see the class comment). In flight: it was pushed. Otherwise it
+      // may not have been (or it was and is acknowledged, and the read finds nothing): read from before it.
+      if (this.inFlight.has(id)) return;
+      this.rereadFrom(id);
+      this.wake();
+      return;
+    }
     if (this.caughtUp && !this.pumping && this.canPush() && this.inFlight.size < this.deps.window && envelope.envelope_id > this.lastPushedId) {
       this.push(envelope);
       return;
@@ -172,12 +192,22 @@ export class DeviceConnection {
       const room = this.deps.window - this.inFlight.size;
       this.caughtUp = false;
       if (!this.canPush() || room <= 0) return;
-      const rows = await this.deps.queues.listAfter(this.deviceId, this.lastPushedId, room);
+      const after = this.rereadAfter ?? this.lastPushedId;
+      this.rereadAfter = undefined;
+      // Reading again below the cursor, the envelopes in flight come back too and are skipped: read that many more.
+      const limit = after < this.lastPushedId ? room + this.inFlight.size : room;
+      const rows = await this.deps.queues.listAfter(this.deviceId, after, limit);
       for (const row of rows) {
         if (this.isClosed) return;
+        if (this.inFlight.has(row.envelope_id)) continue;
+        if (this.inFlight.size >= this.deps.window) {
+          // A reread found more than the window holds: the rest waits for acks, from this row on.
+          if (row.envelope_id <= this.lastPushedId) this.rereadFrom(row.envelope_id);
+          return;
+        }
         this.push(row);
       }
-      if (rows.length < room) {
+      if (rows.length < limit) {
         this.caughtUp = true;
         if (!this.drained && this.canPush()) {
           this.drained = true;
@@ -186,6 +216,11 @@ export class DeviceConnection {
         return;
       }
     }
+  }
+
+  /** The next read starts at `id` (or lower, if another envelope below the cursor waits too). */
+  private rereadFrom(id: number): void {
+    this.rereadAfter = Math.min(this.rereadAfter ?? id - 1, id - 1);
   }
 
   private wakeRequested(): boolean {
@@ -199,7 +234,7 @@ export class DeviceConnection {
 
   private push(row: StoredEnvelope): void {
     const header = toEnvelopeHeader(row);
-    this.lastPushedId = header.id;
+    this.lastPushedId = Math.max(this.lastPushedId, header.id);
     this.inFlight.add(header.id);
     this.sendText(envelopeFrameBytes(header, row.ciphertext));
     this.deps.metrics.deliveries.inc({ via: 'socket' });

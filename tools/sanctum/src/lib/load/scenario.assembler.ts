@@ -1,4 +1,4 @@
-import type { ResourceSample, ScenarioResult, TimelinePoint } from '../smoke-result.js';
+import type { DeliveryCounts, ObjectiveResult, ResourceSample, ScenarioResult, TimelinePoint } from '../smoke-result.js';
 import type { OpenLoopResult } from './open-loop.generator.js';
 import type { ProcessReading } from './resource.summary.js';
 import { summarizeResources } from './resource.summary.js';
@@ -25,6 +25,7 @@ export function assembleScenario(
     memoryGrowth: resources.worstGrowth,
     resourceGaps: resources.gaps.map((g) => `${g.service}: ${g.reason}`),
   });
+  if (run.delivery !== undefined) objectives.push(deliveryObjective(run.delivery));
   const valid = run.invalidReasons.length === 0;
   return {
     name: plan.name,
@@ -67,6 +68,24 @@ export function assembleScenario(
     histograms: run.histograms,
     startedAt: new Date(run.startedAtMs).toISOString(),
     finishedAt: new Date(run.finishedAtMs).toISOString(),
+  };
+}
+
+/**
+ * Not an SLO but the platform's promise: every envelope a 2xx send stored
+ * reaches its device. For targets that watch the recipients' sockets it is
+ * judged in every run, whatever the SLO file says, and one envelope short
+ * (not arrived within the grace period after the last send) fails it.
+ */
+export function deliveryObjective(delivery: DeliveryCounts): ObjectiveResult {
+  const missing = delivery.expected - delivery.delivered;
+  return {
+    objective: 'undelivered_envelopes',
+    threshold: 1,
+    measured: missing,
+    unit: 'envelopes',
+    passed: missing < 1,
+    detail: `${delivery.delivered} of ${delivery.expected} arrived`,
   };
 }
 
