@@ -126,10 +126,28 @@ describe('DeviceConnection', () => {
       expect(socket.pushed).toEqual([5, 6, 4]);
     });
     socket.ack(6, 4);
-    const [seven] = commit(7);
-    connection.offer(seven!);
+    await new Promise((resolve) => setImmediate(resolve));
+    // Several told late, more than one read of the window finds: 8 and 9 pushed, then 1, 2 and 3 told.
+    const late = commit(1, 2, 3, 8, 9);
+    connection.offer(late[3]!);
+    connection.offer(late[4]!);
+    for (const envelope of late.slice(0, 3)) connection.offer(envelope);
     await vi.waitFor(() => {
-      expect(socket.pushed).toEqual([5, 6, 4, 7]);
+      expect(socket.pushed).toEqual([5, 6, 4, 8, 9]);
+    });
+    socket.ack(8, 9);
+    await vi.waitFor(() => {
+      expect(socket.pushed).toEqual([5, 6, 4, 8, 9, 1, 2]);
+    });
+    socket.ack(1, 2);
+    await vi.waitFor(() => {
+      expect(socket.pushed).toEqual([5, 6, 4, 8, 9, 1, 2, 3]);
+    });
+    socket.ack(3);
+    const [ten] = commit(10);
+    connection.offer(ten!);
+    await vi.waitFor(() => {
+      expect(socket.pushed).toEqual([5, 6, 4, 8, 9, 1, 2, 3, 10]);
     });
     connection.close(1000, 'done');
   });

@@ -207,6 +207,9 @@ export class DeviceConnection {
         }
         this.push(row);
       }
+      // A full reread that ended below the cursor: the next read goes on from its last row, not from the cursor.
+      const last = rows.at(-1);
+      if (rows.length === limit && last !== undefined && last.envelope_id < this.lastPushedId) this.rereadFrom(last.envelope_id + 1);
       if (rows.length < limit) {
         this.caughtUp = true;
         if (!this.drained && this.canPush()) {
