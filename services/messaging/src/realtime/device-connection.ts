@@ -140,7 +140,7 @@ export class DeviceConnection {
       this.wake();
       return;
     }
-    if (this.caughtUp && !this.pumping && this.canPush() && this.inFlight.size < this.deps.window && envelope.envelope_id > this.lastPushedId) {
+    if (this.caughtUp && !this.pumping && this.canPush() && this.inFlight.size < this.deps.window) {
       this.push(envelope);
       return;
     }

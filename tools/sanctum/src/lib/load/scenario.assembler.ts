@@ -77,7 +77,7 @@ export function assembleScenario(
  * judged in every run, whatever the SLO file says, and one envelope short
  * (not arrived within the grace period after the last send) fails it.
  */
-export function deliveryObjective(delivery: DeliveryCounts): ObjectiveResult {
+function deliveryObjective(delivery: DeliveryCounts): ObjectiveResult {
   const missing = delivery.expected - delivery.delivered;
   return {
     objective: 'undelivered_envelopes',
