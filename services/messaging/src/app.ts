@@ -14,6 +14,7 @@ import { registerSocketRoutes } from './realtime/socket.routes.js';
 import { registerConversationRoutes } from './routes/conversation.routes.js';
 import { registerMessageRoutes } from './routes/message.routes.js';
 import { registerQueueRoutes } from './routes/queue.routes.js';
+import { SendAdmission } from './routes/send-admission.js';
 import { ConversationStore } from './store/conversation.store.js';
 import { GroupCommitter } from './store/group-commit.js';
 import { MessageStore } from './store/message.store.js';
@@ -53,6 +54,7 @@ export interface MessagingRuntime {
   readonly queues: QueueStore;
   readonly messages: MessageStore;
   readonly replica: ReplicaStore;
+  readonly admission: SendAdmission;
 }
 
 declare module 'fastify' {
@@ -112,7 +114,23 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
   });
   installAuthentication(app, verifier);
 
-  const metrics = new MessagingMetrics(app.metrics, () => queues.depthStats());
+  const admission = new SendAdmission(
+    { maxPending: config.MAX_PENDING_SENDS, maxPendingBytes: config.MAX_PENDING_SEND_BYTES, bodyLimitBytes: config.BODY_LIMIT_BYTES },
+    {
+      shed: () => {
+        metrics.sendsShed.inc();
+      },
+      shedding: (shedding, shedMeanwhile) => {
+        if (shedding) app.log.warn({ pending: admission.pending, pendingBytes: admission.pendingBytes }, 'overloaded: shedding sends with 503');
+        else app.log.warn({ shed: shedMeanwhile }, 'admitting sends again');
+      },
+    },
+  );
+  const metrics = new MessagingMetrics(
+    app.metrics,
+    () => queues.depthStats(),
+    () => ({ count: admission.pending, bytes: admission.pendingBytes }),
+  );
   writerEvents.batch = (place, size, busyMs) => {
     metrics.commitBatch.observe(size);
     metrics.commitSeconds.inc({ place }, busyMs / 1000);
@@ -175,11 +193,11 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
     clock,
     logger: app.log,
   });
-  app.decorate('messaging', { follower, sweeper, gateway, writer, queues, messages, replica });
+  app.decorate('messaging', { follower, sweeper, gateway, writer, queues, messages, replica, admission });
 
   await registerSocketRoutes(app, verifier, gateway);
   registerConversationRoutes(app, conversations);
-  registerMessageRoutes(app, sends, conversations, metrics, { max: config.SEND_RATE_MAX, windowMs: config.SEND_RATE_WINDOW_MS });
+  registerMessageRoutes(app, sends, conversations, metrics, { max: config.SEND_RATE_MAX, windowMs: config.SEND_RATE_WINDOW_MS }, admission);
   registerQueueRoutes(app, queueService);
 
   if (deps.followAuthEvents !== false) follower.start();

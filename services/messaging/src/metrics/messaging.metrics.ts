@@ -12,8 +12,13 @@ export class MessagingMetrics {
   readonly commitBatch: Histogram;
   readonly commitSeconds: Counter<'place'>;
   readonly writerMoves: Counter<'to'>;
+  readonly sendsShed: Counter;
 
-  constructor(registry: Registry, depthStats: () => Promise<{ total: number; max: number }>) {
+  constructor(
+    registry: Registry,
+    depthStats: () => Promise<{ total: number; max: number }>,
+    pendingSends: () => { count: number; bytes: number },
+  ) {
     const registers = [registry];
     this.sends = new Counter({
       name: 'messaging_sends_total',
@@ -53,6 +58,22 @@ export class MessagingMetrics {
       help: 'Moves of the writes between the event loop and the writer thread (WRITER_MODE=adaptive), by destination',
       labelNames: ['to'] as const,
       registers,
+    });
+    this.sendsShed = new Counter({
+      name: 'messaging_sends_shed_total',
+      help: 'Sends refused with 503 MSG_OVERLOADED by admission control (too many sends waiting to be stored)',
+      registers,
+    });
+    new Gauge({
+      name: 'messaging_pending_sends',
+      help: 'Sends admitted and not yet answered (sampled at scrape): their count and the bytes of their bodies',
+      labelNames: ['stat'] as const,
+      registers,
+      collect() {
+        const pending = pendingSends();
+        this.set({ stat: 'count' }, pending.count);
+        this.set({ stat: 'bytes' }, pending.bytes);
+      },
     });
     new Gauge({
       name: 'messaging_queue_depth',

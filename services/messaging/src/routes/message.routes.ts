@@ -7,6 +7,8 @@ import type { DecodedSend, SendBody, SendResult, SendService } from '../domain/s
 import type { MessagingMetrics } from '../metrics/messaging.metrics.js';
 import { Base64Url, ErrorSchema, Id } from './schemas.js';
 import { installPlainJsonParser } from './send-body.parser.js';
+import { installSendAdmission, whileAdmitted } from './send-admission.js';
+import type { SendAdmission } from './send-admission.js';
 
 const security = [{ bearerAuth: [] }];
 const tags = ['messages'];
@@ -59,6 +61,7 @@ export function registerMessageRoutes(
   conversations: ConversationService,
   metrics: MessagingMetrics,
   limits: SendRouteLimits,
+  admission: SendAdmission,
 ): void {
   // Per device, not per IP: checked after authentication so the key is the token's device.
   const rateLimit = {
@@ -74,9 +77,10 @@ export function registerMessageRoutes(
     return result;
   };
 
-  // Their own scope, so that only these fixed-shape bodies skip the prototype-poisoning scan.
+  // Their own scope, so that only these fixed-shape bodies skip the prototype-poisoning scan, and only sends are admission-controlled.
   void app.register(async (scope: SanctumApp) => {
     installPlainJsonParser(scope);
+    installSendAdmission(scope, admission);
     registerSendRoutes(scope, sends, conversations, rateLimit, answer);
   });
 }
@@ -103,8 +107,10 @@ function registerSendRoutes(
       },
     },
     async (request, reply) => {
-      const decoded = decodeAndRelease(sends, request);
-      const result = await sends.send({ conversationId: request.params.conversationId, sender: request.auth, ...decoded });
+      const result = await whileAdmitted(request, async () => {
+        const decoded = decodeAndRelease(sends, request);
+        return sends.send({ conversationId: request.params.conversationId, sender: request.auth, ...decoded });
+      });
       return reply.status(201).send(answer(result));
     },
   );
@@ -124,9 +130,11 @@ function registerSendRoutes(
       },
     },
     async (request, reply) => {
-      const decoded = decodeAndRelease(sends, request);
-      const conversationId = await conversations.directConversationId(request.auth.accountId, request.params.accountId);
-      const result = await sends.send({ conversationId, sender: request.auth, ...decoded });
+      const result = await whileAdmitted(request, async () => {
+        const decoded = decodeAndRelease(sends, request);
+        const conversationId = await conversations.directConversationId(request.auth.accountId, request.params.accountId);
+        return sends.send({ conversationId, sender: request.auth, ...decoded });
+      });
       return reply.status(201).send(answer(result));
     },
   );
