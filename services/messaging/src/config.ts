@@ -23,12 +23,16 @@ export const MessagingConfigSchema = Type.Object({
   QUEUE_MAX_DEPTH: Type.Integer({ minimum: 1, default: 10_000 }),
   /**
    * Admission control: most sends in the service at once (from their first
-   * byte to their answer); past it a send is answered 503 MSG_OVERLOADED with
-   * Retry-After, unread. About four seconds of the rated 1000 sends/s.
+   * byte to their answer, or to their commit if the client has gone); past
+   * it a send is answered 503 MSG_OVERLOADED with Retry-After, unread.
    */
   MAX_PENDING_SENDS: Type.Integer({ minimum: 1, default: 4096 }),
-  /** Admission control: most bytes of send bodies (by Content-Length) in the service at once; a body without it counts as BODY_LIMIT_BYTES. */
-  MAX_PENDING_SEND_BYTES: Type.Integer({ minimum: 1024, default: 512 * 1024 * 1024 }),
+  /**
+   * Admission control: most bytes of send bodies (by Content-Length) in the
+   * service at once; a body without it counts as BODY_LIMIT_BYTES. 128 MiB is
+   * about 1,450 sends of a 64 KiB ciphertext, which held ~350 MB of RSS.
+   */
+  MAX_PENDING_SEND_BYTES: Type.Integer({ minimum: 1024, default: 128 * 1024 * 1024 }),
   /** Sends per device per window (token bucket, shared through Redis when configured). */
   SEND_RATE_MAX: Type.Integer({ minimum: 1, default: 300 }),
   SEND_RATE_WINDOW_MS: Type.Integer({ minimum: 100, default: 10_000 }),
