@@ -22,18 +22,17 @@ const RETRY_AFTER_S = 1;
 
 /**
  * Admission control for the send routes: a send counts from its first byte
- * (before its body is read) until its answer is written or its connection
- * closes; past `maxPending` sends or `maxPendingBytes` of declared bodies, a
- * new one is answered 503 MSG_OVERLOADED with Retry-After at once, its body
- * unread and nothing stored.
+ * (before its body is read) until its answer is written, or, when its client
+ * has gone first, until its handler ends (`whileAdmitted`); past `maxPending`
+ * sends or `maxPendingBytes` of declared bodies, a new one is answered 503
+ * MSG_OVERLOADED with Retry-After at once, its body unread and nothing stored.
  *
  * Why: a send holds its body (text, parsed and decoded: about three times
  * the ciphertext) until its commit answers. When sends arrive faster than the
  * disk commits them, nothing else bounds how many wait, so memory grows
- * without limit and every send times out instead of most succeeding
- * (docs/messaging.md, "Admission control"). The limits sit far above what a
- * few seconds of stalled disk at the rated load hold, so only a real overload
- * sheds.
+ * with them (docs/messaging.md, "Admission control"). The default limits sit
+ * above what the smoke generator's 1,024 connections can hold, so only an
+ * overload from many more clients sheds.
  */
 export class SendAdmission {
   private pendingCount = 0;
