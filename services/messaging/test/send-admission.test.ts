@@ -53,37 +53,70 @@ describe('SendAdmission', () => {
 });
 
 describe('the admission slot of a route', () => {
-  it('outlives a client that goes away while the handler works, and is freed when the handler ends', async () => {
+  const post = (url: string, signal?: AbortSignal) =>
+    fetch(`${url}/send`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' }, ...(signal === undefined ? {} : { signal }) });
+
+  /** A send route of one slot: `beforeHandler` runs first (as the rate limiter's hook does), then the handler runs `work` admitted. */
+  async function oneSlotRoute(work: () => Promise<void>, beforeHandler: () => Promise<void> = async () => undefined) {
     const admission = new SendAdmission({ maxPending: 1, maxPendingBytes: 1 << 20, bodyLimitBytes: 1 << 20 });
-    let finishWork: () => void = () => undefined;
-    const work = new Promise<void>((resolve) => (finishWork = resolve));
     let started: () => void = () => undefined;
-    const handlerStarted = new Promise<void>((resolve) => (started = resolve));
+    const handlerReached = new Promise<void>((resolve) => (started = resolve));
     const app = Fastify();
     installSendAdmission(app, admission);
-    app.post('/send', async (request) => {
-      started();
-      await whileAdmitted(request, () => work);
+    app.post('/send', { preHandler: async () => { started(); await beforeHandler(); } }, async (request) => {
+      await whileAdmitted(request, work);
       return { ok: true };
     });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    return { admission, app, url, handlerReached };
+  }
+
+  /** Sends one request and aborts it once the route has reached its preHandler; resolves when the abort has landed. */
+  async function abandon(url: string, handlerReached: Promise<void>): Promise<void> {
+    const gone = new AbortController();
+    const abandoned = post(url, gone.signal).catch((error: unknown) => error);
+    await handlerReached;
+    gone.abort();
+    await abandoned;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
+  it('outlives a client that goes away while the handler works, and is freed when the handler ends', async () => {
+    let finishWork: () => void = () => undefined;
+    const work = new Promise<void>((resolve) => (finishWork = resolve));
+    const { admission, app, url, handlerReached } = await oneSlotRoute(() => work);
     try {
-      const gone = new AbortController();
-      const abandoned = fetch(`${url}/send`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' }, signal: gone.signal }).catch(
-        (error: unknown) => error,
-      );
-      await handlerStarted;
-      gone.abort();
-      await abandoned;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await abandon(url, handlerReached);
       expect(admission.pending).toBe(1);
-      const refused = await fetch(`${url}/send`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
-      expect(refused.status).toBe(503);
+      expect((await post(url)).status).toBe(503);
       finishWork();
       await until(() => admission.pending === 0, 'the slot freed');
-      const admitted = await fetch(`${url}/send`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
-      expect(admitted.status).toBe(200);
+      expect((await post(url)).status).toBe(200);
       expect(admission.pending).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('frees the slot of a client gone before the handler starts, and does not do its work', async () => {
+    let openGate: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    let worked = 0;
+    const { admission, app, url, handlerReached } = await oneSlotRoute(
+      async () => {
+        worked += 1;
+      },
+      () => gate,
+    );
+    try {
+      await abandon(url, handlerReached);
+      expect(admission.pending).toBe(0);
+      openGate();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(worked).toBe(0);
+      expect(admission.pending).toBe(0);
+      expect((await post(url)).status).toBe(200);
+      expect(worked).toBe(1);
     } finally {
       await app.close();
     }

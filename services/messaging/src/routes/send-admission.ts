@@ -1,4 +1,4 @@
-import { errorBody } from '@sanctum/kernel';
+import { AppError, errorBody } from '@sanctum/kernel';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** How many sends, and how many bytes of their bodies, may be in the service at once. */
@@ -83,8 +83,33 @@ export class SendAdmission {
   }
 }
 
-/** The holds on each admitted request's slot: its connection's, and its handler's while it works. */
-const holds = new WeakMap<FastifyRequest, () => () => void>();
+/** An admitted request's slot: freed once its connection is done with and no handler works for it. */
+class Slot {
+  private connectionClosed = false;
+  private handlerRunning = false;
+
+  constructor(private readonly release: () => void) {}
+
+  /** The answer was written or the client is gone. */
+  closeConnection(): void {
+    this.connectionClosed = true;
+    if (!this.handlerRunning) this.release();
+  }
+
+  /** False when the client is already gone: the work is not worth doing. */
+  startHandler(): boolean {
+    if (this.connectionClosed) return false;
+    this.handlerRunning = true;
+    return true;
+  }
+
+  endHandler(): void {
+    this.handlerRunning = false;
+    if (this.connectionClosed) this.release();
+  }
+}
+
+const slots = new WeakMap<FastifyRequest, Slot>();
 
 /**
  * Puts every route of `scope` behind `admission`, ahead of authentication and
@@ -101,33 +126,31 @@ export function installSendAdmission(scope: FastifyInstance, admission: SendAdmi
         .send(errorBody('MSG_OVERLOADED', 'The service has too many sends waiting to be stored; retry with the same clientMessageId'));
       return;
     }
-    // The slot is free once the connection is done with (answer written or
-    // client gone) and the handler has finished: a send whose client went
-    // away still holds its decoded body until its commit answers.
-    let count = 0;
-    const hold = (): (() => void) => {
-      count += 1;
-      let dropped = false;
-      return () => {
-        if (dropped) return;
-        dropped = true;
-        count -= 1;
-        if (count === 0) release();
-      };
-    };
-    holds.set(request, hold);
-    reply.raw.once('close', hold());
+    const slot = new Slot(release);
+    slots.set(request, slot);
+    // 'close' comes once the answer is written or the client is gone, whichever is first.
+    reply.raw.once('close', () => {
+      slot.closeConnection();
+    });
     done();
   });
 }
 
-/** Runs a send route's work holding its admission slot, so the slot outlives a client that goes away mid-send. */
+/**
+ * Runs a send route's work holding its admission slot: a send whose client
+ * goes away mid-work keeps the slot (it still holds its decoded body) until
+ * the work ends. A send whose client went away before its handler started
+ * is not stored at all: nobody waits for its answer, and a retry with the
+ * same clientMessageId stores it then.
+ */
 export async function whileAdmitted<T>(request: FastifyRequest, work: () => Promise<T>): Promise<T> {
-  const drop = holds.get(request)?.();
+  const slot = slots.get(request);
+  if (slot === undefined) return work();
+  if (!slot.startHandler()) throw new AppError('MSG_CLIENT_GONE', 'The client closed the connection before the send was handled; nothing was stored', 499);
   try {
     return await work();
   } finally {
-    drop?.();
+    slot.endHandler();
   }
 }
 
