@@ -1,8 +1,9 @@
 // Benchmark of the smoke generator against wrk (Debian package `wrk`) on the
 // same reference server, in one run:
 //   1. maximum request rate: wrk's closed-loop throughput, then the highest
-//      rate the open-loop generator sustains (valid run, no errors, p99 < 50 ms)
-//      after two unmeasured seconds at that rate, in one of two attempts;
+//      rate the open-loop generator keeps (valid run, no errors, answers keep
+//      pace) and the highest it keeps with p99 < 50 ms, each after two
+//      unmeasured seconds at that rate, in one of two attempts;
 //   2. latency accuracy on a server that freezes 1 s every 5 s: the p99 each
 //      tool reports against the true p99 of a constant-rate client.
 // Runs against the built CLI (npm run build first): npm run bench -w tools/sanctum
@@ -39,7 +40,7 @@ async function wrk(url, seconds, connections) {
   return { rps, p50: percentile(50), p99: percentile(99) };
 }
 
-async function generator(url, rate, durationS, scenario = 'bench') {
+async function generator(url, rate, durationS, scenario = 'bench', maxConnections = 1024) {
   return runOpenLoop({
     scenario,
     target: httpTarget({ name: 'reference', description: 'GET /', interim: true, url }),
@@ -47,7 +48,7 @@ async function generator(url, rate, durationS, scenario = 'bench') {
     durationS,
     payloadBytes: 0,
     timeoutMs: 10_000,
-    maxConnections: 1024,
+    maxConnections,
     limits,
   });
 }
@@ -77,29 +78,52 @@ console.error(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node $
 
 // 1. Maximum rate.
 const fast = await startServer('fast');
-const reference = await wrk(fast.url, 10, 64);
-console.error(`wrk: ${fmt(reference.rps, 0)} req/s (p50 ${fmt(reference.p50, 2)} ms, p99 ${fmt(reference.p99, 2)} ms)`);
-let best = { rate: 0, achieved: 0, p99: NaN };
-for (const share of [0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.85, 1.0]) {
-  const rate = Math.round(reference.rps * share);
+// Both tools get 64 connections. With the generator's usual cap (1,024) a step's first burst found every
+// connection busy and opened hundreds more, a connect on both sides each, and that alone broke the p99 of
+// an 8,000 req/s step (docs/benchmarks.md).
+const CONNECTIONS = 64;
+const reportWrk = (run, when) => {
+  console.error(`wrk ${when}: ${fmt(run.rps, 0)} req/s (p50 ${fmt(run.p50, 2)} ms, p99 ${fmt(run.p99, 2)} ms)`);
+  return run;
+};
+const first = reportWrk(await wrk(fast.url, 10, CONNECTIONS), 'before the generator');
+// Two verdicts per step. `kept`: the generator kept its schedule (its run is valid under the SLO file's
+// generator limits: dispatch lag, event-loop delay, its CPU), no request failed, and the answers kept pace
+// (answered >= 99% of the rate over the run and its drain). That is the rate the generator can offer, the
+// counterpart of wrk's throughput. `p99 < 50 ms` additionally asks the system to answer fast at that rate;
+// on two shared cores it is the reference server's and the machine's limit as much as the generator's:
+// 12,000 req/s from one generator process and 2 x 6,000 from two gave the same ~40-60 ms p99 (docs/benchmarks.md).
+const best = { kept: { rate: 0, achieved: 0, p99: NaN }, fast: { rate: 0, achieved: 0, p99: NaN } };
+for (const share of [0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.85, 1.0, 1.2]) {
+  const rate = Math.round(first.rps * share);
   // Two unmeasured seconds at the step's rate first, as wrk2 calibrates before it records: without them
   // each step's first second (code not yet optimised on both sides, the pool opening connections) held
   // 0.5-1 s of dispatch lag at 3,000-5,000 req/s and decided the verdict (docs/benchmarks.md).
   // A step gets a second attempt: one 30 ms hiccup of this shared VM fails a 5-second window's p99.
-  let sustained = false;
-  for (let attempt = 1; attempt <= 2 && !sustained; attempt += 1) {
-    await generator(fast.url, rate, 2, 'warm-up');
-    const result = await generator(fast.url, rate, 5);
+  let keptOnce = false;
+  for (let attempt = 1; attempt <= 2; attempt += 1) {
+    await generator(fast.url, rate, 2, 'warm-up', CONNECTIONS);
+    const result = await generator(fast.url, rate, 5, 'bench', CONNECTIONS);
     const achieved = result.requests.completed / ((result.finishedAtMs - result.startedAtMs) / 1000);
-    sustained = result.invalidReasons.length === 0 && result.requests.errors === 0 && result.latencyMs.p99 < 50;
+    const kept = result.invalidReasons.length === 0 && result.requests.errors === 0 && achieved >= 0.99 * rate;
+    const quick = kept && result.latencyMs.p99 < 50;
     console.error(
-      `generator at ${rate} req/s, attempt ${attempt}: ${sustained ? 'sustained' : 'not sustained'} (answered ${fmt(achieved, 0)}/s, p99 ${fmt(result.latencyMs.p99, 2)} ms, ` +
+      `generator at ${rate} req/s, attempt ${attempt}: ${kept ? 'kept' : 'not kept'}, p99 ${quick ? '<' : '>='} 50 ms (answered ${fmt(achieved, 0)}/s, p99 ${fmt(result.latencyMs.p99, 2)} ms, ` +
         `lag p99 ${fmt(result.generator.dispatchLagMs.p99, 2)} ms, CPU ${fmt(result.generator.cpuAvgPercent)}%${result.invalidReasons.length > 0 ? `; ${result.invalidReasons.join('; ')}` : ''})`,
     );
-    if (sustained) best = { rate, achieved, p99: result.latencyMs.p99 };
+    const step = { rate, achieved, p99: result.latencyMs.p99 };
+    if (kept && rate > best.kept.rate) best.kept = step;
+    if (quick && rate > best.fast.rate) best.fast = step;
+    keptOnce ||= kept;
+    if (quick) break;
   }
-  if (!sustained) break;
+  if (!keptOnce) break;
 }
+// wrk again after the steps, and the better of its two runs is the reference: this VM's speed drifts by
+// tens of percent within minutes (one run read 24,582 req/s, the next 41,893), and a low reading would
+// flatter the generator's share.
+const second = reportWrk(await wrk(fast.url, 10, CONNECTIONS), 'after the generator');
+const reference = first.rps >= second.rps ? first : second;
 fast.stop();
 
 // 2. Accuracy on a freezing server.
@@ -117,5 +141,6 @@ const truthWrk = 950;
 
 console.log(`| measure | wrk | sanctum smoke generator |
 |---|---:|---:|
-| max rate on the fast reference server | ${fmt(reference.rps, 0)} req/s (closed loop, 64 connections) | ${best.rate} req/s sustained (open loop; ${fmt((best.rate / reference.rps) * 100, 0)}% of wrk), answered ${fmt(best.achieved, 0)}/s, p99 ${fmt(best.p99, 2)} ms |
+| max rate on the fast reference server | ${fmt(reference.rps, 0)} req/s (closed loop, ${CONNECTIONS} connections; better of ${fmt(first.rps, 0)} before and ${fmt(second.rps, 0)} after) | ${best.kept.rate} req/s kept (open loop, ${CONNECTIONS} connections; ${fmt((best.kept.rate / reference.rps) * 100, 0)}% of wrk), answered ${fmt(best.kept.achieved, 0)}/s, p99 ${fmt(best.kept.p99, 2)} ms |
+| max rate with p99 < 50 ms | (closed loop: not comparable) | ${best.fast.rate} req/s (${fmt((best.fast.rate / reference.rps) * 100, 0)}% of wrk), p99 ${fmt(best.fast.p99, 2)} ms |
 | p99 on the freezing server (1 s every 5 s) | ${fmt(theirs.p99)} ms vs true ${truthWrk} ms (${fmt(((theirs.p99 - truthWrk) / truthWrk) * 100)}%) | ${fmt(ours.latencyMs.p99)} ms vs true ${fmt(truthOurs)} ms (${fmt(((ours.latencyMs.p99 - truthOurs) / truthOurs) * 100)}%), run ${ours.invalidReasons.length === 0 ? 'valid' : 'INVALID'} |`);

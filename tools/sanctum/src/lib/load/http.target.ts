@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
-import type { LoadTarget, SendOutcome, SendRequest, TargetOpenContext, TargetSession } from './load-target.contract.js';
+import { exchange, exchangeWithin } from './http.exchange.js';
+import type { LoadTarget, TargetOpenContext, TargetSession } from './load-target.contract.js';
 
 export interface HttpTargetOptions {
   name: string;
@@ -50,7 +51,7 @@ async function openHttpSession(options: HttpTargetOptions, context: TargetOpenCo
   if (body !== undefined) headers['content-type'] = 'application/json';
   const path = `${url.pathname}${url.search}`;
   const method = options.method ?? (body === undefined ? 'GET' : 'POST');
-  const request = (index: number): Dispatcher.RequestOptions => ({
+  const request = (index: number): Dispatcher.DispatchOptions => ({
     path,
     method,
     // The services log this id with the request, so a slow request in the report can be found in their logs.
@@ -58,29 +59,13 @@ async function openHttpSession(options: HttpTargetOptions, context: TargetOpenCo
     ...(body === undefined ? {} : { body }),
   });
   // One uncounted request first: connecting and the HTTP parser's first use would otherwise land on the first scheduled one.
-  await sendOne(pool, { ...request(-1), headers: { ...headers, 'x-request-id': `smoke-${context.scenario}-warmup` } }, {
-    index: -1,
-    intendedAt: performance.now(),
-    signal: AbortSignal.timeout(context.timeoutMs),
-  });
+  await exchangeWithin(pool, { ...request(-1), headers: { ...headers, 'x-request-id': `smoke-${context.scenario}-warmup` } }, context.timeoutMs);
   return {
     payloadBytes: body?.length ?? 0,
-    send: (sent) => sendOne(pool, request(sent.index), sent),
+    send: (sent) => exchange(pool, request(sent.index), sent),
     queued: () => pool.stats.queued + pool.stats.pending,
     close: () => pool.close(),
   };
-}
-
-async function sendOne(pool: Pool, options: Dispatcher.RequestOptions, request: SendRequest): Promise<SendOutcome> {
-  try {
-    const response = await pool.request({ ...options, signal: request.signal });
-    // The body must be read for the connection to be reused.
-    await response.body.dump();
-    const ok = response.statusCode >= 200 && response.statusCode < 300;
-    return ok ? { kind: 'ok', status: response.statusCode } : { kind: 'status', status: response.statusCode };
-  } catch (error) {
-    return { kind: 'connection', detail: error instanceof Error ? (error as Error & { code?: string }).code ?? error.message : String(error) };
-  }
 }
 
 /** A JSON body of exactly `bytes` bytes (when bytes >= 16), so the payload size is what the scenario says. */

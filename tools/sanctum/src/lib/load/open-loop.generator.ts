@@ -1,15 +1,9 @@
 import { GeneratorHealthMonitor, healthVerdict } from './generator-health.monitor.js';
 import { LatencyRecorder, encode, summarize } from './latency.recorder.js';
-import type { SendOutcome, TargetSession } from './load-target.contract.js';
+import type { SendOutcome, SendRequest, TargetSession } from './load-target.contract.js';
 import type { OpenLoopOptions, OpenLoopResult, SecondRecord } from './open-loop.types.js';
 
 export type { OpenLoopOptions, OpenLoopResult, SecondProgress, SecondRecord } from './open-loop.types.js';
-
-interface InFlight {
-  readonly index: number;
-  readonly intendedAt: number;
-  readonly controller: AbortController;
-}
 
 const SWEEP_EVERY_MS = 20;
 /** Most requests dispatched in one go before yielding to I/O. */
@@ -34,7 +28,7 @@ class OpenLoopRun {
   private readonly latency = new LatencyRecorder();
   private readonly delivery = new LatencyRecorder();
   private readonly health = new GeneratorHealthMonitor();
-  private readonly inflight = new Map<number, InFlight>();
+  private readonly inflight = new Map<number, SendRequest>();
   private readonly perSecond = new Map<number, { scheduled: number; completed: number; errors: number }>();
   private readonly counts = { completed: 0, ok: 0, errors: 0, timeouts: 0, connection: 0 };
   private readonly statuses: Record<string, number> = {};
@@ -119,9 +113,9 @@ class OpenLoopRun {
     const intendedAt = this.start + index * this.intervalMs;
     this.health.recordDispatchLag(performance.now() - intendedAt);
     this.bucket(this.intendedSecond(index)).scheduled += 1;
-    const entry: InFlight = { index, intendedAt, controller: new AbortController() };
+    const entry: SendRequest = { index, intendedAt };
     this.inflight.set(index, entry);
-    session.send({ index, intendedAt, signal: entry.controller.signal }).then(
+    session.send(entry).then(
       (outcome) => {
         this.settle(entry, outcome);
       },
@@ -131,7 +125,7 @@ class OpenLoopRun {
     );
   }
 
-  private settle(entry: InFlight, outcome: SendOutcome): void {
+  private settle(entry: SendRequest, outcome: SendOutcome): void {
     // Already counted as a timeout: the late answer changes nothing.
     if (!this.inflight.delete(entry.index)) return;
     const now = performance.now();
@@ -156,14 +150,14 @@ class OpenLoopRun {
     for (const entry of this.inflight.values()) {
       if (now - entry.intendedAt < this.options.timeoutMs) break;
       this.inflight.delete(entry.index);
-      entry.controller.abort(new Error('request timed out'));
+      entry.cancel?.(new Error('request timed out'));
       this.latency.record(this.intendedSecond(entry.index), now - entry.intendedAt);
       this.countError(entry, 'timeouts');
     }
     this.checkDrained();
   }
 
-  private countError(entry: InFlight, kind: 'timeouts' | 'connection' | null): void {
+  private countError(entry: SendRequest, kind: 'timeouts' | 'connection' | null): void {
     this.counts.errors += 1;
     if (kind !== null) this.counts[kind] += 1;
     this.bucket(this.intendedSecond(entry.index)).errors += 1;

@@ -1,0 +1,77 @@
+import type { Dispatcher } from 'undici';
+import type { SendOutcome, SendRequest } from './load-target.contract.js';
+
+/**
+ * One HTTP request of a load run through undici's `dispatch`, the layer
+ * under `request()`: the answer's status is kept and its body discarded as it
+ * arrives, so no response stream, body promise or AbortSignal is made per
+ * request. At 8,000 req/s that was a fifth of the generator's CPU and most of
+ * its garbage (docs/benchmarks.md, "The generator's lean request path").
+ * Never rejects: every ending is a `SendOutcome`.
+ */
+export function exchange(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, request: SendRequest): Promise<SendOutcome> {
+  return new Promise((resolve) => {
+    const handler = new OutcomeHandler(resolve);
+    request.cancel = (reason) => {
+      handler.abort(reason);
+    };
+    dispatcher.dispatch(options, handler);
+  });
+}
+
+/** One request outside the schedule (a warm-up), cancelled after `timeoutMs`. */
+export async function exchangeWithin(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, timeoutMs: number): Promise<SendOutcome> {
+  const request: SendRequest = { index: -1, intendedAt: performance.now() };
+  const timer = setTimeout(() => request.cancel?.(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  try {
+    return await exchange(dispatcher, options, request);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+type Controller = Dispatcher.DispatchController;
+
+/** A dispatch handler (undici's controller API) that resolves once with how the request ended. */
+class OutcomeHandler implements Dispatcher.DispatchHandler {
+  private status = 0;
+  private controller: Controller | undefined;
+  private cancelled: Error | undefined;
+  private settled = false;
+
+  constructor(private readonly resolve: (outcome: SendOutcome) => void) {}
+
+  /** Abandons the request now, or as soon as the pool starts it if it is still queued. */
+  abort(reason: Error): void {
+    if (this.controller === undefined) this.cancelled = reason;
+    else this.controller.abort(reason);
+  }
+
+  onRequestStart(controller: Controller): void {
+    this.controller = controller;
+    if (this.cancelled !== undefined) controller.abort(this.cancelled);
+  }
+
+  onResponseStart(_controller: Controller, statusCode: number): void {
+    this.status = statusCode;
+  }
+
+  onResponseData(): void {
+    // The body is not needed; reading it to the end is what lets the connection be reused.
+  }
+
+  onResponseEnd(): void {
+    const status = this.status;
+    this.settle(status >= 200 && status < 300 ? { kind: 'ok', status } : { kind: 'status', status });
+  }
+
+  onResponseError(_controller: Controller, error: Error): void {
+    this.settle({ kind: 'connection', detail: (error as Error & { code?: string }).code ?? error.message });
+  }
+
+  private settle(outcome: SendOutcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolve(outcome);
+  }
+}

@@ -1,0 +1,76 @@
+import { Pool } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { exchange, exchangeWithin } from '../src/lib/load/http.exchange.js';
+import type { SendRequest } from '../src/lib/load/load-target.contract.js';
+import { startReferenceServer } from './helpers/reference-server.js';
+import type { ReferenceServer } from './helpers/reference-server.js';
+
+let servers: ReferenceServer[] = [];
+let pools: Pool[] = [];
+afterEach(async () => {
+  await Promise.all(pools.map((p) => p.destroy()));
+  await Promise.all(servers.map((s) => s.stop()));
+  servers = [];
+  pools = [];
+});
+
+async function poolFor(mode: 'fast' | 'fail' | 'hang', args: string[] = []): Promise<Pool> {
+  const server = await startReferenceServer(mode, args);
+  servers.push(server);
+  const pool = new Pool(server.url, { connections: 1, pipelining: 1 });
+  pools.push(pool);
+  return pool;
+}
+
+const request = (index: number): SendRequest => ({ index, intendedAt: performance.now() });
+
+describe('exchange: one load request through undici dispatch', () => {
+  it('resolves with the status of a 2xx and of a non-2xx answer, and the connection is reused', async () => {
+    const pool = await poolFor('fail', ['--fail-every', '2']);
+    const ok = await exchange(pool, { path: '/', method: 'GET' }, request(0));
+    const failed = await exchange(pool, { path: '/', method: 'GET' }, request(1));
+    expect(ok).toEqual({ kind: 'ok', status: 200 });
+    expect(failed).toEqual({ kind: 'status', status: 500 });
+    expect(pool.stats.connected).toBe(1);
+  });
+
+  it('sends an iterable body in pieces with its content-length', async () => {
+    const pool = await poolFor('fast');
+    const pieces = [Buffer.from('{"a":'), Buffer.from('"b"}')];
+    const outcome = await exchange(
+      pool,
+      { path: '/', method: 'POST', headers: { 'content-length': '9' }, body: pieces as unknown as Buffer },
+      request(0),
+    );
+    expect(outcome).toEqual({ kind: 'ok', status: 200 });
+  });
+
+  it('gives the request a cancel that abandons it while the server is silent', async () => {
+    const pool = await poolFor('hang');
+    const sent = request(0);
+    const pending = exchange(pool, { path: '/', method: 'GET' }, sent);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    sent.cancel?.(new Error('request timed out'));
+    await expect(pending).resolves.toEqual({ kind: 'connection', detail: 'request timed out' });
+  });
+
+  it('cancels a request still queued behind a busy connection as soon as the pool starts it', async () => {
+    const pool = await poolFor('hang');
+    const first = request(0);
+    const second = request(1);
+    const running = exchange(pool, { path: '/', method: 'GET' }, first);
+    const queued = exchange(pool, { path: '/', method: 'GET' }, second);
+    second.cancel?.(new Error('queued request timed out'));
+    first.cancel?.(new Error('request timed out'));
+    await expect(running).resolves.toMatchObject({ kind: 'connection' });
+    await expect(queued).resolves.toEqual({ kind: 'connection', detail: 'queued request timed out' });
+  });
+
+  it('exchangeWithin gives up after its timeout and reports a refused connection as an outcome, never a throw', async () => {
+    const pool = await poolFor('hang');
+    await expect(exchangeWithin(pool, { path: '/', method: 'GET' }, 100)).resolves.toEqual({ kind: 'connection', detail: 'no answer within 100 ms' });
+    const refused = new Pool('http://127.0.0.1:9', { connections: 1 });
+    pools.push(refused);
+    await expect(exchangeWithin(refused, { path: '/', method: 'GET' }, 1000)).resolves.toEqual({ kind: 'connection', detail: 'ECONNREFUSED' });
+  });
+});
