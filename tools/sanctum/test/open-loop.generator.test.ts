@@ -3,6 +3,7 @@ import { httpTarget } from '../src/lib/load/http.target.js';
 import { runOpenLoop } from '../src/lib/load/open-loop.generator.js';
 import type { OpenLoopOptions, OpenLoopResult } from '../src/lib/load/open-loop.generator.js';
 import { healthVerdict } from '../src/lib/load/generator-health.monitor.js';
+import type { LoadTarget } from '../src/lib/load/load-target.contract.js';
 import { startReferenceServer } from './helpers/reference-server.js';
 import type { ReferenceServer } from './helpers/reference-server.js';
 
@@ -111,4 +112,44 @@ describe('open-loop generator', () => {
     expect(trueP99).toBeGreaterThan(800);
     expect(Math.abs(result.latencyMs.p99 - trueP99) / trueP99).toBeLessThanOrEqual(0.05);
   }, 240_000);
+});
+
+describe('open-loop generator warm-up', () => {
+  it('sends the warm-up first at the same rate, and measures, counts and times only what follows it', async () => {
+    const seen: { index: number; intendedAt: number }[] = [];
+    let warmupRequests = -1;
+    const target: LoadTarget = {
+      name: 'recording',
+      description: 'records each request; fails every warm-up request and reports a delivery for it',
+      interim: true,
+      open: async (context) => {
+        warmupRequests = context.warmupRequests;
+        return {
+          payloadBytes: 0,
+          send: async (request) => {
+            seen.push({ index: request.index, intendedAt: request.intendedAt });
+            if (request.index < context.warmupRequests) {
+              context.recordDelivery(1, request.index);
+              return { kind: 'status', status: 500 };
+            }
+            return { kind: 'ok', status: 200 };
+          },
+          queued: () => 0,
+          close: async () => undefined,
+        };
+      },
+    };
+    const result = await runOpenLoop({ ...options('http://127.0.0.1:1/'), target, targetRps: 100, durationS: 1, warmupS: 0.5 });
+
+    expect(warmupRequests).toBe(50);
+    expect(seen.map((r) => r.index)).toEqual(Array.from({ length: 150 }, (_, i) => i));
+    // One schedule: the 10 ms spacing runs on from the warm-up into the measured part.
+    expect(seen[50]!.intendedAt - seen[49]!.intendedAt).toBeCloseTo(10, 6);
+    expect(result.startedAtMs).toBeCloseTo(performance.timeOrigin + seen[50]!.intendedAt, 3);
+    expect(result.warmupS).toBe(0.5);
+    expect(result.requests).toEqual({ scheduled: 100, completed: 100, ok: 100, errors: 0 });
+    expect(result.errorBreakdown.status).toEqual({});
+    expect(result.deliveryLatencyMs).toBeUndefined();
+    expect(result.seconds[0]!.scheduled).toBe(100);
+  });
 });

@@ -22,6 +22,7 @@ function run(overrides: Partial<OpenLoopResult> = {}): OpenLoopResult {
     scenario: 'soak',
     target: { name: 'messaging-send', description: 'POST </script> "send"', interim: false },
     payloadBytes: 1024,
+    warmupS: 5,
     startedAtMs: 1_700_000_000_000,
     finishedAtMs: 1_700_000_003_000,
     requests: { scheduled: 300, completed: 290, ok: 280, errors: 20 },

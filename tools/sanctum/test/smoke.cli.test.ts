@@ -79,7 +79,7 @@ describe('sanctum smoke (CLI)', () => {
       { from: 'user' },
     );
     await vi.waitFor(() => {
-      expect(out).toContain('[load-1k] 20 req/s for 60 s');
+      expect(out).toContain('[load-1k] 20 req/s for 60 s after 5 s unmeasured');
     });
     signals.stop?.('SIGINT');
     await running;
@@ -92,7 +92,7 @@ describe('sanctum smoke (CLI)', () => {
   });
 
   it('rejects bad numbers and pid pairs', async () => {
-    for (const args of [['--target-rps', '-5'], ['--duration', 'soon'], ['--pid', 'messaging']]) {
+    for (const args of [['--target-rps', '-5'], ['--duration', 'soon'], ['--pid', 'messaging'], ['--warmup', '-1']]) {
       const { program, err } = cli();
       await expect(program.parseAsync(['smoke', ...args], { from: 'user' })).rejects.toThrow();
       expect(err.join('')).toMatch(/expected/);
@@ -105,6 +105,7 @@ describe('sanctum smoke (CLI)', () => {
         out: 'o',
         timeout: 5000,
         maxConnections: 64.5,
+        warmup: 2,
         scenarios: ['soak'],
         targetRps: 200,
         soakDuration: 2,
@@ -120,6 +121,7 @@ describe('sanctum smoke (CLI)', () => {
       outDir: 'o',
       timeoutMs: 5000,
       maxConnections: 64,
+      warmupS: 2,
       scenarios: ['soak'],
       targetRps: 200,
       soakDurationMin: 2,
@@ -129,6 +131,11 @@ describe('sanctum smoke (CLI)', () => {
       pids: { messaging: 12, auth: 13 },
       target: readyzProbeTarget,
     });
-    expect(toOptions({ out: 'o', timeout: 1, maxConnections: 1, target: 'messaging-send' })).toEqual({ outDir: 'o', timeoutMs: 1, maxConnections: 1 });
+    expect(toOptions({ out: 'o', timeout: 1, maxConnections: 1, warmup: 0, target: 'messaging-send' })).toEqual({
+      outDir: 'o',
+      timeoutMs: 1,
+      maxConnections: 1,
+      warmupS: 0,
+    });
   });
 });

@@ -35,6 +35,11 @@ export interface TargetOpenContext {
   readonly payloadBytes: number;
   /** Connections the target may open (rate x timeout, capped); size the HTTP pool with it. */
   readonly connections: number;
+  /**
+   * Schedule indices below this are the unmeasured warm-up: send them like
+   * the others, but a target that counts what it sent leaves them out.
+   */
+  readonly warmupRequests: number;
   /** The generator cancels a request (through `SendRequest.cancel`) this long after its intended time. */
   readonly timeoutMs: number;
   /**
@@ -48,7 +53,7 @@ export interface TargetOpenContext {
 
 /** One request the generator asks for. */
 export interface SendRequest {
-  /** 0-based sequence number within the scenario. */
+  /** 0-based position in the scenario's schedule, warm-up first (see `TargetOpenContext.warmupRequests`). */
   readonly index: number;
   /** When the request was due, on the `performance.now()` clock (delivery latency counts from it). */
   readonly intendedAt: number;

@@ -15,6 +15,11 @@ const MAX_BATCH = 256;
  * intended time, so a stalled service cannot slow the schedule down and hide
  * its own stall (no coordinated omission). Every scheduled request ends as
  * exactly one of ok, non-2xx, timeout or connection error.
+ *
+ * With `warmupS`, the schedule starts that long earlier at the same rate on
+ * the same connections, and those first requests are sent but not measured
+ * (as wrk2 calibrates before it records): the measured part begins on warm
+ * code and open connections, with no seam in the load.
  */
 export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
   const run = new OpenLoopRun(options);
@@ -22,7 +27,10 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
 }
 
 class OpenLoopRun {
+  /** Measured requests. */
   private readonly total: number;
+  /** Unmeasured requests sent before them; schedule index i is measured request i - warmup. */
+  private readonly warmup: number;
   private readonly intervalMs: number;
   private readonly connections: number;
   private readonly latency = new LatencyRecorder();
@@ -32,14 +40,18 @@ class OpenLoopRun {
   private readonly perSecond = new Map<number, { scheduled: number; completed: number; errors: number }>();
   private readonly counts = { completed: 0, ok: 0, errors: 0, timeouts: 0, connection: 0 };
   private readonly statuses: Record<string, number> = {};
+  /** When the first measured request is due (warm-up requests are due before it). */
   private start = 0;
+  /** Next schedule index to dispatch, warm-up included. */
   private next = 0;
+  private ticker: NodeJS.Timeout | undefined;
   private lastSecondCompleted = 0;
   private drained: (() => void) | undefined;
 
   constructor(private readonly options: OpenLoopOptions) {
     if (!(options.targetRps > 0) || !(options.durationS > 0)) throw new Error('target rate and duration must be positive');
     this.total = Math.max(1, Math.round(options.targetRps * options.durationS));
+    this.warmup = Math.max(0, Math.round(options.targetRps * (options.warmupS ?? 0)));
     this.intervalMs = 1000 / options.targetRps;
     // Little's law: at worst every request waits the full timeout, so rate x timeout sockets keep the schedule.
     this.connections = Math.max(1, Math.min(options.maxConnections, Math.ceil((options.targetRps * options.timeoutMs) / 1000)));
@@ -54,22 +66,19 @@ class OpenLoopRun {
       payloadBytes: options.payloadBytes,
       connections: this.connections,
       timeoutMs: options.timeoutMs,
+      warmupRequests: this.warmup,
       recordDelivery: (ms, index) => {
-        this.delivery.record(this.intendedSecond(index), ms);
+        if (index >= this.warmup) this.delivery.record(this.intendedSecond(index), ms);
       },
     });
-    this.health.start();
-    this.start = performance.now();
-    // Wall-clock time of the first intended send, to the sub-millisecond (tests line it up with a server's clock).
+    this.start = performance.now() + this.warmup * this.intervalMs;
+    // Wall-clock time of the first measured intended send, to the sub-millisecond (tests line it up with a server's clock).
     const startedAtMs = performance.timeOrigin + this.start;
     let sweeps = 0;
     const sweeper = setInterval(() => {
       this.sweepTimeouts();
       if (++sweeps % 5 === 0) this.health.observeQueue(session.queued());
     }, SWEEP_EVERY_MS);
-    const ticker = setInterval(() => {
-      this.closeSecond();
-    }, 1000);
     try {
       await new Promise<void>((resolve) => {
         this.drained = resolve;
@@ -77,7 +86,7 @@ class OpenLoopRun {
       });
     } finally {
       clearInterval(sweeper);
-      clearInterval(ticker);
+      clearInterval(this.ticker);
     }
     this.closeSecond();
     const finishedAtMs = performance.timeOrigin + performance.now();
@@ -89,7 +98,8 @@ class OpenLoopRun {
   private tick(session: TargetSession): void {
     const now = performance.now();
     let batch = 0;
-    while (this.next < this.total && this.start + this.next * this.intervalMs <= now && batch < MAX_BATCH) {
+    const last = this.warmup + this.total;
+    while (this.next < last && this.dueAt(this.next) <= now && batch < MAX_BATCH) {
       this.dispatch(session, this.next);
       this.next += 1;
       batch += 1;
@@ -99,8 +109,8 @@ class OpenLoopRun {
       setImmediate(() => {
         this.tick(session);
       });
-    } else if (this.next < this.total) {
-      const wait = this.start + this.next * this.intervalMs - performance.now();
+    } else if (this.next < last) {
+      const wait = this.dueAt(this.next) - performance.now();
       setTimeout(() => {
         this.tick(session);
       }, Math.max(0, wait));
@@ -110,9 +120,12 @@ class OpenLoopRun {
   }
 
   private dispatch(session: TargetSession, index: number): void {
-    const intendedAt = this.start + index * this.intervalMs;
-    this.health.recordDispatchLag(performance.now() - intendedAt);
-    this.bucket(this.intendedSecond(index)).scheduled += 1;
+    const intendedAt = this.dueAt(index);
+    if (index === this.warmup) this.startMeasuring();
+    if (index >= this.warmup) {
+      this.health.recordDispatchLag(performance.now() - intendedAt);
+      this.bucket(this.intendedSecond(index)).scheduled += 1;
+    }
     const entry: SendRequest = { index, intendedAt };
     this.inflight.set(index, entry);
     session.send(entry).then(
@@ -125,9 +138,26 @@ class OpenLoopRun {
     );
   }
 
+  /** The generator's health and the per-second timeline cover the measured part only. */
+  private startMeasuring(): void {
+    this.health.start();
+    this.ticker = setInterval(() => {
+      this.closeSecond();
+    }, 1000);
+  }
+
+  /** When schedule index `index` is due: warm-up indices fall before `start`. */
+  private dueAt(index: number): number {
+    return this.start + (index - this.warmup) * this.intervalMs;
+  }
+
   private settle(entry: SendRequest, outcome: SendOutcome): void {
     // Already counted as a timeout: the late answer changes nothing.
     if (!this.inflight.delete(entry.index)) return;
+    if (entry.index < this.warmup) {
+      this.checkDrained();
+      return;
+    }
     const now = performance.now();
     this.latency.record(this.intendedSecond(entry.index), now - entry.intendedAt);
     if (outcome.kind === 'connection') {
@@ -151,6 +181,7 @@ class OpenLoopRun {
       if (now - entry.intendedAt < this.options.timeoutMs) break;
       this.inflight.delete(entry.index);
       entry.cancel?.(new Error('request timed out'));
+      if (entry.index < this.warmup) continue;
       this.latency.record(this.intendedSecond(entry.index), now - entry.intendedAt);
       this.countError(entry, 'timeouts');
     }
@@ -164,7 +195,7 @@ class OpenLoopRun {
   }
 
   private checkDrained(): void {
-    if (this.next >= this.total && this.inflight.size === 0 && this.drained !== undefined) {
+    if (this.next >= this.warmup + this.total && this.inflight.size === 0 && this.drained !== undefined) {
       const done = this.drained;
       this.drained = undefined;
       done();
@@ -180,7 +211,7 @@ class OpenLoopRun {
       scenario: this.options.scenario,
       elapsedS,
       durationS: this.options.durationS,
-      sent: this.next,
+      sent: Math.max(0, this.next - this.warmup),
       rate,
       errors: this.counts.errors,
       p95Ms: summarize(this.latency.total).p95,
@@ -188,9 +219,9 @@ class OpenLoopRun {
     });
   }
 
-  /** From the index, not the float time, so request 200 at 200 req/s is exactly in second 1. */
+  /** From the index, not the float time, so measured request 200 at 200 req/s is exactly in second 1. */
   private intendedSecond(index: number): number {
-    return Math.floor(index / this.options.targetRps + 1e-9);
+    return Math.floor((index - this.warmup) / this.options.targetRps + 1e-9);
   }
 
   private secondOf(time: number): number {
@@ -230,6 +261,7 @@ class OpenLoopRun {
       scenario: this.options.scenario,
       target: { name: target.name, description: target.description, interim: target.interim },
       payloadBytes: session.payloadBytes,
+      warmupS: this.warmup / this.options.targetRps,
       startedAtMs,
       finishedAtMs,
       requests: { scheduled: this.total, completed: this.counts.completed, ok: this.counts.ok, errors: this.counts.errors },

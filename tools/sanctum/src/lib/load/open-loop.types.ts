@@ -9,6 +9,8 @@ export interface OpenLoopOptions {
   target: LoadTarget;
   targetRps: number;
   durationS: number;
+  /** Seconds at the same rate before the measured part, sent but not measured (default 0). */
+  warmupS?: number;
   payloadBytes: number;
   /** A request unanswered this long after its intended send time is a timeout. */
   timeoutMs: number;
@@ -36,6 +38,8 @@ export interface OpenLoopResult {
   readonly scenario: string;
   readonly target: TargetInfo;
   readonly payloadBytes: number;
+  /** Unmeasured seconds at the rate before `startedAtMs`. */
+  readonly warmupS: number;
   readonly startedAtMs: number;
   readonly finishedAtMs: number;
   readonly requests: { scheduled: number; completed: number; ok: number; errors: number };

@@ -31,6 +31,7 @@ export function assembleScenario(
     name: plan.name,
     targetRps: plan.targetRps,
     durationS: plan.durationS,
+    warmupS: run.warmupS,
     payloadBytes: run.payloadBytes,
     requests: run.requests,
     errorRate: errorRate ?? 1,

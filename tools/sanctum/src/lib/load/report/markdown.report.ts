@@ -24,7 +24,7 @@ export function markdownSummary(result: SmokeResult): string {
     );
     for (const s of result.scenarios) {
       lines.push(
-        `| ${s.name} | ${s.targetRps}/s | ${s.durationS} s | ${s.payloadBytes} B | ${s.requests.scheduled} | ` +
+        `| ${s.name} | ${s.targetRps}/s | ${s.durationS} s${s.warmupS ? ` (+${s.warmupS} s warm-up)` : ''} | ${s.payloadBytes} B | ${s.requests.scheduled} | ` +
           `${s.requests.errors} (${(s.errorRate * 100).toFixed(2)}%) | ${ms(s.latencyMs.p50)} | ${ms(s.latencyMs.p95)} | ` +
           `${ms(s.latencyMs.p99)} | ${s.deliveryLatencyMs === undefined ? '—' : ms(s.deliveryLatencyMs.p95)} | ${s.valid ? 'yes' : '**no**'} | ${s.passed ? '✅ pass' : '❌ fail'} |`,
       );
