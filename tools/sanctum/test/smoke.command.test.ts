@@ -31,6 +31,7 @@ describe('sanctum smoke against running services', () => {
     const failing = await server('fail', ['--fail-every', '20']);
     const messages: string[] = [];
     const run = await smokeCommand({
+      warmupS: 0,
       outDir: join(dir, 'out'),
       sloFile: await testSloFile(dir),
       scenarios: ['load-1k'],
@@ -61,6 +62,7 @@ describe('sanctum smoke against running services', () => {
     const fast = await server('fast');
     const killer = setTimeout(() => void fast.stop(), 1500);
     const run = await smokeCommand({
+      warmupS: 0,
       outDir: join(dir, 'out'),
       sloFile: await testSloFile(dir),
       scenarios: ['load-1k', 'load-64k'],
@@ -87,6 +89,7 @@ describe('sanctum smoke against running services', () => {
     const dir = await tempDir();
     const fast = await server('fast');
     const run = await smokeCommand({
+      warmupS: 0,
       outDir: join(dir, 'out'),
       sloFile: await testSloFile(dir, (slo) => ({ ...slo, generator: { ...slo.generator, maxCpuPercent: 0.0001 } })),
       scenarios: ['load-1k'],
@@ -103,6 +106,7 @@ describe('sanctum smoke against running services', () => {
   it('records a run whose services could not start as failed, with every scenario not run', async () => {
     const dir = await tempDir();
     const run = await smokeCommand({
+      warmupS: 0,
       outDir: join(dir, 'out'),
       sloFile: await testSloFile(dir),
       rootDir: dir,
