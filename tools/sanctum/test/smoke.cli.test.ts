@@ -131,6 +131,7 @@ describe('sanctum smoke (CLI)', () => {
       pids: { messaging: 12, auth: 13 },
       target: readyzProbeTarget,
     });
+    expect(toOptions({ out: 'o', timeout: 1, maxConnections: 1, target: 'messaging-send' })).toEqual({ outDir: 'o', timeoutMs: 1, maxConnections: 1 });
     expect(toOptions({ out: 'o', timeout: 1, maxConnections: 1, warmup: 0, target: 'messaging-send' })).toEqual({
       outDir: 'o',
       timeoutMs: 1,

@@ -23,7 +23,7 @@ interface SmokeFlags {
   pid?: Record<string, number>;
   timeout: number;
   maxConnections: number;
-  warmup: number;
+  warmup?: number;
   target?: 'messaging-send' | 'readyz';
   json?: boolean;
 }
@@ -44,7 +44,7 @@ export function registerSmoke(program: Command, context: CliContext): void {
     .option('--messaging-url <url>', 'use a running Messaging instead of starting one')
     .addOption(new Option('--pid <service=pid...>', 'monitor these processes when the services run elsewhere').argParser(pidPair))
     .addOption(new Option('--timeout <ms>', 'a request unanswered this long after its intended time is an error').default(10_000).argParser(positive))
-    .addOption(new Option('--warmup <seconds>', 'unmeasured seconds at the rate before each scenario is measured').default(5).argParser(nonNegative))
+    .addOption(new Option('--warmup <seconds>', 'unmeasured seconds at the rate before each scenario is measured (default 5)').argParser(nonNegative))
     .addOption(new Option('--max-connections <n>', 'cap on the HTTP connection pool (rate x timeout otherwise)').default(1024).argParser(positive))
     .addOption(
       new Option('--target <name>', 'what each request does: a Messaging send (recipients ack over WebSocket), or a GET /readyz probe')
@@ -90,11 +90,11 @@ export function toOptions(flags: SmokeFlags): SmokeOptions {
     outDir: flags.out,
     timeoutMs: flags.timeout,
     maxConnections: Math.floor(flags.maxConnections),
-    warmupS: flags.warmup,
     ...(flags.scenarios === undefined ? {} : { scenarios: flags.scenarios }),
     ...(flags.targetRps === undefined ? {} : { targetRps: flags.targetRps }),
     ...(flags.soakDuration === undefined ? {} : { soakDurationMin: flags.soakDuration }),
     ...(flags.duration === undefined ? {} : { durationS: flags.duration }),
+    ...(flags.warmup === undefined ? {} : { warmupS: flags.warmup }),
     ...(flags.slo === undefined ? {} : { sloFile: flags.slo }),
     ...(Object.keys(urls).length === 0 ? {} : { urls }),
     ...(flags.pid === undefined ? {} : { pids: flags.pid }),

@@ -37,7 +37,6 @@ class OutcomeHandler implements Dispatcher.DispatchHandler {
   private status = 0;
   private controller: Controller | undefined;
   private cancelled: Error | undefined;
-  private settled = false;
 
   constructor(private readonly resolve: (outcome: SendOutcome) => void) {}
 
@@ -62,16 +61,11 @@ class OutcomeHandler implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     const status = this.status;
-    this.settle(status >= 200 && status < 300 ? { kind: 'ok', status } : { kind: 'status', status });
+    this.resolve(status >= 200 && status < 300 ? { kind: 'ok', status } : { kind: 'status', status });
   }
 
   onResponseError(_controller: Controller, error: Error): void {
-    this.settle({ kind: 'connection', detail: (error as Error & { code?: string }).code ?? error.message });
-  }
-
-  private settle(outcome: SendOutcome): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.resolve(outcome);
+    // The promise settles once: an error undici reports after the end changes nothing.
+    this.resolve({ kind: 'connection', detail: (error as Error & { code?: string }).code ?? error.message });
   }
 }
