@@ -97,8 +97,8 @@ const first = reportWrk(await wrk(fast.url, 10, CONNECTIONS), 'before the genera
 const best = { kept: { rate: 0, achieved: 0, p99: NaN }, fast: { rate: 0, achieved: 0, p99: NaN } };
 for (const share of [0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.85, 1.0, 1.2]) {
   const rate = Math.round(first.rps * share);
-  // Two unmeasured seconds at the step's rate first, on the same connections (the generator's warm-up),
-  // as wrk2 calibrates before it records: without them
+  // Two unmeasured seconds first, the rate rising to the step's, on the same connections (the generator's
+  // warm-up; wrk2 calibrates at the full rate before it records): without them
   // each step's first second (code not yet optimised on both sides, the pool opening connections) held
   // 0.5-1 s of dispatch lag at 3,000-5,000 req/s and decided the verdict (docs/benchmarks.md).
   // A step gets a second attempt: one 30 ms hiccup of this shared VM fails a 5-second window's p99.

@@ -115,7 +115,7 @@ describe('open-loop generator', () => {
 });
 
 describe('open-loop generator warm-up', () => {
-  it('sends the warm-up first at the same rate, and measures, counts and times only what follows it', async () => {
+  it('sends the warm-up first on a ramp up to the rate, and measures, counts and times only what follows it', async () => {
     const seen: { index: number; intendedAt: number }[] = [];
     let warmupRequests = -1;
     const target: LoadTarget = {
@@ -141,11 +141,18 @@ describe('open-loop generator warm-up', () => {
     };
     const result = await runOpenLoop({ ...options('http://127.0.0.1:1/'), target, targetRps: 100, durationS: 1, warmupS: 0.5 });
 
-    expect(warmupRequests).toBe(50);
-    expect(seen.map((r) => r.index)).toEqual(Array.from({ length: 150 }, (_, i) => i));
-    // One schedule: the 10 ms spacing runs on from the warm-up into the measured part.
-    expect(seen[50]!.intendedAt - seen[49]!.intendedAt).toBeCloseTo(10, 6);
-    expect(result.startedAtMs).toBeCloseTo(performance.timeOrigin + seen[50]!.intendedAt, 3);
+    // A ramp from 0 to 100/s over 0.5 s holds half of 0.5 s at the full rate.
+    expect(warmupRequests).toBe(25);
+    expect(seen.map((r) => r.index)).toEqual(Array.from({ length: 125 }, (_, i) => i));
+    const gaps = seen.slice(1).map((r, i) => r.intendedAt - seen[i]!.intendedAt);
+    // The gaps shrink along the ramp (the rate rises) towards the rate's 10 ms...
+    for (let i = 1; i < 24; i++) expect(gaps[i]!).toBeLessThan(gaps[i - 1]!);
+    expect(gaps[0]!).toBeCloseTo(Math.sqrt(2 * 500 * 1 / 100 * 1000), 6); // the second request, 100 ms in
+    expect(gaps[23]!).toBeGreaterThan(10);
+    // ...and the schedule runs on without a seam: the ramp ends where the measured part starts, 0.5 s after the first.
+    expect(seen[25]!.intendedAt - seen[0]!.intendedAt).toBeCloseTo(500, 6);
+    expect(gaps.slice(25).every((gap) => Math.abs(gap - 10) < 1e-6)).toBe(true);
+    expect(result.startedAtMs).toBeCloseTo(performance.timeOrigin + seen[25]!.intendedAt, 3);
     expect(result.warmupS).toBe(0.5);
     expect(result.requests).toEqual({ scheduled: 100, completed: 100, ok: 100, errors: 0 });
     expect(result.errorBreakdown.status).toEqual({});

@@ -79,7 +79,7 @@ describe('sanctum smoke (CLI)', () => {
       { from: 'user' },
     );
     await vi.waitFor(() => {
-      expect(out).toContain('[load-1k] 20 req/s for 60 s after 5 s unmeasured');
+      expect(out).toContain('[load-1k] 20 req/s for 60 s after 5 s unmeasured ramp-up');
     });
     signals.stop?.('SIGINT');
     await running;

@@ -44,7 +44,7 @@ export function registerSmoke(program: Command, context: CliContext): void {
     .option('--messaging-url <url>', 'use a running Messaging instead of starting one')
     .addOption(new Option('--pid <service=pid...>', 'monitor these processes when the services run elsewhere').argParser(pidPair))
     .addOption(new Option('--timeout <ms>', 'a request unanswered this long after its intended time is an error').default(10_000).argParser(positive))
-    .addOption(new Option('--warmup <seconds>', 'unmeasured seconds at the rate before each scenario is measured (default 5)').argParser(nonNegative))
+    .addOption(new Option('--warmup <seconds>', 'unmeasured seconds before each scenario is measured, the rate rising from zero to its own (default 5)').argParser(nonNegative))
     .addOption(new Option('--max-connections <n>', 'cap on the HTTP connection pool (rate x timeout otherwise)').default(1024).argParser(positive))
     .addOption(
       new Option('--target <name>', 'what each request does: a Messaging send (recipients ack over WebSocket), or a GET /readyz probe')

@@ -205,7 +205,7 @@ async function runScenarios(
     }
     const warmupS = options.warmupS ?? DEFAULT_WARMUP_S;
     say(
-      `[${plan.name}] ${plan.targetRps} req/s for ${plan.durationS} s${warmupS > 0 ? ` after ${warmupS} s unmeasured` : ''}` +
+      `[${plan.name}] ${plan.targetRps} req/s for ${plan.durationS} s${warmupS > 0 ? ` after ${warmupS} s unmeasured ramp-up` : ''}` +
         (target.interim ? '' : `, ${plan.payloadBytes} B per ciphertext`),
     );
     const run = await runOpenLoop({

@@ -16,10 +16,15 @@ const MAX_BATCH = 256;
  * its own stall (no coordinated omission). Every scheduled request ends as
  * exactly one of ok, non-2xx, timeout or connection error.
  *
- * With `warmupS`, the schedule starts that long earlier at the same rate on
- * the same connections, and those first requests are sent but not measured
- * (as wrk2 calibrates before it records): the measured part begins on warm
- * code and open connections, with no seam in the load.
+ * With `warmupS`, the schedule starts that long earlier, its rate rising
+ * steadily from zero to the target on the same connections, and those first
+ * requests are sent but not measured: the measured part begins on warm code
+ * and open connections, with no seam in the load. A ramp rather than the
+ * full rate from the first instant (as wrk2 calibrates): a cold service that
+ * falls behind in its first seconds at a rate near its capacity carries that
+ * backlog into the measured part and never works it off (docs/smoke.md,
+ * "Warm-up"); rising to the rate, it warms up (JIT, pools, where its writes
+ * run) under the load it is about to get.
  */
 export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
   const run = new OpenLoopRun(options);
@@ -29,8 +34,9 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
 class OpenLoopRun {
   /** Measured requests. */
   private readonly total: number;
-  /** Unmeasured requests sent before them; schedule index i is measured request i - warmup. */
+  /** Unmeasured requests sent before them, on the ramp; schedule index i is measured request i - warmup. */
   private readonly warmup: number;
+  private readonly warmupMs: number;
   private readonly intervalMs: number;
   private readonly connections: number;
   private readonly latency = new LatencyRecorder();
@@ -51,7 +57,9 @@ class OpenLoopRun {
   constructor(private readonly options: OpenLoopOptions) {
     if (!(options.targetRps > 0) || !(options.durationS > 0)) throw new Error('target rate and duration must be positive');
     this.total = Math.max(1, Math.round(options.targetRps * options.durationS));
-    this.warmup = Math.max(0, Math.round(options.targetRps * (options.warmupS ?? 0)));
+    this.warmupMs = Math.max(0, (options.warmupS ?? 0) * 1000);
+    // A linear ramp from 0 to the rate over the warm-up holds half the requests the full rate would.
+    this.warmup = Math.round((options.targetRps * this.warmupMs) / 2000);
     this.intervalMs = 1000 / options.targetRps;
     // Little's law: at worst every request waits the full timeout, so rate x timeout sockets keep the schedule.
     this.connections = Math.max(1, Math.min(options.maxConnections, Math.ceil((options.targetRps * options.timeoutMs) / 1000)));
@@ -71,7 +79,7 @@ class OpenLoopRun {
         if (index >= this.warmup) this.delivery.record(this.intendedSecond(index), ms);
       },
     });
-    this.start = performance.now() + this.warmup * this.intervalMs;
+    this.start = performance.now() + (this.warmup > 0 ? this.warmupMs : 0);
     // Wall-clock time of the first measured intended send, to the sub-millisecond (tests line it up with a server's clock).
     const startedAtMs = performance.timeOrigin + this.start;
     let sweeps = 0;
@@ -146,9 +154,15 @@ class OpenLoopRun {
     }, 1000);
   }
 
-  /** When schedule index `index` is due: warm-up indices fall before `start`. */
+  /**
+   * When schedule index `index` is due. Measured ones follow `start` at the
+   * rate's interval. Warm-up ones fall on the ramp before it: with the rate
+   * rising linearly to R over W ms, k requests have been due after
+   * t = sqrt(2 W k / R) ms, so index `warmup` lands exactly on `start`.
+   */
   private dueAt(index: number): number {
-    return this.start + (index - this.warmup) * this.intervalMs;
+    if (index >= this.warmup) return this.start + (index - this.warmup) * this.intervalMs;
+    return this.start - this.warmupMs + Math.sqrt((2 * this.warmupMs * index) / this.options.targetRps * 1000);
   }
 
   private settle(entry: SendRequest, outcome: SendOutcome): void {
@@ -261,7 +275,7 @@ class OpenLoopRun {
       scenario: this.options.scenario,
       target: { name: target.name, description: target.description, interim: target.interim },
       payloadBytes: session.payloadBytes,
-      warmupS: this.warmup / this.options.targetRps,
+      warmupS: this.warmup > 0 ? this.warmupMs / 1000 : 0,
       startedAtMs,
       finishedAtMs,
       requests: { scheduled: this.total, completed: this.counts.completed, ok: this.counts.ok, errors: this.counts.errors },

@@ -64,7 +64,7 @@ function scenarioSection(s: ScenarioResult, index: number): string {
   const charts = ['latency', 'throughput', 'cpu', 'memory'].map((kind) => `<div class="chart" id="${kind}-${index}"></div>`).join('');
   return `<section class="scenario" id="scenario-${index}">
 <h2>${escape(s.name)} <span class="badge ${s.passed ? 'pass' : 'fail'}">${s.passed ? 'pass' : 'fail'}</span></h2>
-<p>${s.targetRps} req/s for ${s.durationS} s${s.warmupS ? ` after ${s.warmupS} s unmeasured warm-up` : ''}, ${s.payloadBytes} B payload · ${s.requests.scheduled} scheduled, ${s.requests.ok} ok, ${s.requests.errors} errors (${(s.errorRate * 100).toFixed(2)}%) · p50 ${ms(s.latencyMs.p50)}, p95 ${ms(s.latencyMs.p95)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)}</p>
+<p>${s.targetRps} req/s for ${s.durationS} s${s.warmupS ? ` after ${s.warmupS} s unmeasured ramp-up` : ''}, ${s.payloadBytes} B payload · ${s.requests.scheduled} scheduled, ${s.requests.ok} ok, ${s.requests.errors} errors (${(s.errorRate * 100).toFixed(2)}%) · p50 ${ms(s.latencyMs.p50)}, p95 ${ms(s.latencyMs.p95)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)}</p>
 ${delivery === undefined ? '' : `<p class="delivery">${escape(delivery)}</p>`}
 ${target}${invalid}
 <table><thead><tr><th>objective</th><th>threshold</th><th>measured</th><th>result</th></tr></thead><tbody>${rows}</tbody></table>
