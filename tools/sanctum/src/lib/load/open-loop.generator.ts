@@ -22,9 +22,9 @@ const MAX_BATCH = 256;
  * and open connections, with no seam in the load. A ramp rather than the
  * full rate from the first instant (as wrk2 calibrates): a cold service that
  * falls behind in its first seconds at a rate near its capacity carries that
- * backlog into the measured part and never works it off (docs/smoke.md,
- * "Warm-up"); rising to the rate, it warms up (JIT, pools, where its writes
- * run) under the load it is about to get.
+ * backlog into the measured part and never works it off (docs/benchmarks.md,
+ * "64 KiB sends at the edge of capacity"); rising to the rate, it warms up
+ * (JIT, pools, where its writes run) under the load it is about to get.
  */
 export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
   const run = new OpenLoopRun(options);
@@ -157,12 +157,13 @@ class OpenLoopRun {
   /**
    * When schedule index `index` is due. Measured ones follow `start` at the
    * rate's interval. Warm-up ones fall on the ramp before it: with the rate
-   * rising linearly to R over W ms, k requests have been due after
-   * t = sqrt(2 W k / R) ms, so index `warmup` lands exactly on `start`.
+   * rising linearly to R requests a second over W ms, k requests have been
+   * due after sqrt(2 W k 1000 / R) ms, so index `warmup` (R W / 2000) lands
+   * exactly on `start`.
    */
   private dueAt(index: number): number {
     if (index >= this.warmup) return this.start + (index - this.warmup) * this.intervalMs;
-    return this.start - this.warmupMs + Math.sqrt((2 * this.warmupMs * index) / this.options.targetRps * 1000);
+    return this.start - this.warmupMs + Math.sqrt((2 * this.warmupMs * index * 1000) / this.options.targetRps);
   }
 
   private settle(entry: SendRequest, outcome: SendOutcome): void {
