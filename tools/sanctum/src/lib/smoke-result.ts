@@ -123,7 +123,7 @@ export interface ScenarioResult {
   readonly name: string;
   readonly targetRps: number;
   readonly durationS: number;
-  /** Seconds sent at the rate before the measured `durationS` (absent in results written before it existed). */
+  /** Unmeasured seconds of ramp-up before the measured `durationS` (absent in results written before it existed). */
   readonly warmupS?: number;
   readonly payloadBytes: number;
   readonly requests: { readonly scheduled: number; readonly completed: number; readonly ok: number; readonly errors: number };

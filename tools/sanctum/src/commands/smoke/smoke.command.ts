@@ -41,7 +41,7 @@ export interface SmokeOptions {
   timeoutMs?: number;
   /** Cap on the client's connection pool (default 1024). */
   maxConnections?: number;
-  /** Seconds each scenario runs at its rate before it is measured (default 5). */
+  /** Seconds each scenario ramps up to its rate before it is measured (default 5). */
   warmupS?: number;
   /** What each request does; default: the Messaging send path (`messagingSendTarget()`); `readyzProbeTarget` for the probe. */
   target?: LoadTargetFactory;
@@ -84,8 +84,8 @@ const DEFAULT_MAX_CONNECTIONS = 1024;
  * A scenario's first second on a fresh schedule was its slowest by far on the
  * 2-vCPU VMs: p95 45–1,700 ms against 7–35 ms for the rest, with either
  * request path of the generator (docs/smoke.md, ninth VM). Five unmeasured
- * seconds at the same rate, on the same connections, begin the measurement
- * in steady state, as wrk2's calibration does.
+ * seconds on the same connections, the rate rising from zero to the
+ * scenario's, begin the measurement in steady state (see `runOpenLoop`).
  */
 const DEFAULT_WARMUP_S = 5;
 

@@ -57,9 +57,11 @@ class OpenLoopRun {
   constructor(private readonly options: OpenLoopOptions) {
     if (!(options.targetRps > 0) || !(options.durationS > 0)) throw new Error('target rate and duration must be positive');
     this.total = Math.max(1, Math.round(options.targetRps * options.durationS));
-    this.warmupMs = Math.max(0, (options.warmupS ?? 0) * 1000);
+    const rampMs = Math.max(0, (options.warmupS ?? 0) * 1000);
     // A linear ramp from 0 to the rate over the warm-up holds half the requests the full rate would.
-    this.warmup = Math.round((options.targetRps * this.warmupMs) / 2000);
+    this.warmup = Math.round((options.targetRps * rampMs) / 2000);
+    // A ramp too short to hold one request is no warm-up at all.
+    this.warmupMs = this.warmup > 0 ? rampMs : 0;
     this.intervalMs = 1000 / options.targetRps;
     // Little's law: at worst every request waits the full timeout, so rate x timeout sockets keep the schedule.
     this.connections = Math.max(1, Math.min(options.maxConnections, Math.ceil((options.targetRps * options.timeoutMs) / 1000)));
@@ -79,7 +81,7 @@ class OpenLoopRun {
         if (index >= this.warmup) this.delivery.record(this.intendedSecond(index), ms);
       },
     });
-    this.start = performance.now() + (this.warmup > 0 ? this.warmupMs : 0);
+    this.start = performance.now() + this.warmupMs;
     // Wall-clock time of the first measured intended send, to the sub-millisecond (tests line it up with a server's clock).
     const startedAtMs = performance.timeOrigin + this.start;
     let sweeps = 0;
@@ -276,7 +278,7 @@ class OpenLoopRun {
       scenario: this.options.scenario,
       target: { name: target.name, description: target.description, interim: target.interim },
       payloadBytes: session.payloadBytes,
-      warmupS: this.warmup > 0 ? this.warmupMs / 1000 : 0,
+      warmupS: this.warmupMs / 1000,
       startedAtMs,
       finishedAtMs,
       requests: { scheduled: this.total, completed: this.counts.completed, ok: this.counts.ok, errors: this.counts.errors },

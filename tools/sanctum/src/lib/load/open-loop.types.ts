@@ -9,7 +9,7 @@ export interface OpenLoopOptions {
   target: LoadTarget;
   targetRps: number;
   durationS: number;
-  /** Seconds at the same rate before the measured part, sent but not measured (default 0). */
+  /** Seconds before the measured part, the rate rising from zero to `targetRps`; sent but not measured (default 0). */
   warmupS?: number;
   payloadBytes: number;
   /** A request unanswered this long after its intended send time is a timeout. */
@@ -38,7 +38,7 @@ export interface OpenLoopResult {
   readonly scenario: string;
   readonly target: TargetInfo;
   readonly payloadBytes: number;
-  /** Unmeasured seconds at the rate before `startedAtMs`. */
+  /** Unmeasured seconds of ramp-up before `startedAtMs`. */
   readonly warmupS: number;
   readonly startedAtMs: number;
   readonly finishedAtMs: number;
