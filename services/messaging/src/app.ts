@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { AuthEventsFollower, RevocationList, TokenVerifier, createServer, installAuthentication, openServiceResources } from '@sanctum/kernel';
 import type { Database, NotificationBus, SanctumApp } from '@sanctum/kernel';
 import type { JWTVerifyGetKey } from 'jose';
+import { BlobAppender } from './blobs/blob-appender.js';
+import { BlobCollector } from './blobs/blob-collector.js';
+import { blobDirectoryOf } from './blobs/blob-files.js';
+import { BlobReader } from './blobs/blob-reader.js';
 import type { MessagingConfig } from './config.js';
 import { ConversationService } from './domain/conversation.service.js';
 import { QueueService } from './domain/queue.service.js';
@@ -55,6 +59,8 @@ export interface MessagingRuntime {
   readonly messages: MessageStore;
   readonly replica: ReplicaStore;
   readonly admission: SendAdmission;
+  /** Deletes ciphertext segment files no envelope needs (SQLite files only). */
+  readonly collector: BlobCollector | undefined;
 }
 
 declare module 'fastify' {
@@ -80,13 +86,14 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
   });
   const { db, engine } = resources.database;
   const raw = new RawSql(engine);
-  const queues = new QueueStore(db, raw);
+  const blobs = ciphertextFiles(resources.database, config);
+  const queues = new QueueStore(db, raw, blobs === undefined ? undefined : { appender: blobs.appender, reader: blobs.reader, minBytes: config.BLOB_MIN_BYTES });
   const messages = new MessageStore(db, raw);
   const replica = new ReplicaStore(db);
   const conversationStore = new ConversationStore(db, raw);
   // Filled in once the server and its metrics exist.
   const writerEvents: WriterEvents = { batch: () => undefined, moved: () => undefined, window: () => undefined, threadFault: () => undefined };
-  const writer = await openWriter(resources.database, config, { messages, queues, conversations: conversationStore, replica }, writerEvents);
+  const writer = await openWriter(resources.database, config, { messages, queues, conversations: conversationStore, replica }, writerEvents, blobs);
   if (writer instanceof ThreadWriter) {
     resources.readyChecks.writer = async () => {
       if (writer.fault !== undefined) throw writer.fault;
@@ -193,7 +200,16 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
     clock,
     logger: app.log,
   });
-  app.decorate('messaging', { follower, sweeper, gateway, writer, queues, messages, replica, admission });
+  const collector =
+    blobs === undefined
+      ? undefined
+      : new BlobCollector({
+          directory: blobs.directory,
+          isReferenced: (segment) => queues.refersToSegment(segment),
+          intervalMs: config.BLOB_COLLECT_INTERVAL_MS,
+          logger: app.log,
+        });
+  app.decorate('messaging', { follower, sweeper, gateway, writer, queues, messages, replica, admission, collector });
 
   await registerSocketRoutes(app, verifier, gateway);
   registerConversationRoutes(app, conversations);
@@ -201,16 +217,35 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
   registerQueueRoutes(app, queueService);
 
   if (deps.followAuthEvents !== false) follower.start();
-  if (deps.runSweeper !== false) sweeper.start();
+  if (deps.runSweeper !== false) {
+    sweeper.start();
+    collector?.start();
+  }
   app.addHook('onClose', async () => {
     // Stop producing work, let every accepted write commit, then close the database.
     await follower.stop();
     await sweeper.stop();
+    await collector?.stop();
     await gateway.close();
     await writer.close();
+    blobs?.appender.close();
     await resources.close();
   });
   return app;
+}
+
+/** Large ciphertexts in segment files beside a SQLite file: the event loop's appender, and the reader. */
+interface CiphertextFiles {
+  readonly directory: string;
+  readonly appender: BlobAppender;
+  readonly reader: BlobReader;
+}
+
+/** Segment files exist only beside a SQLite file; PostgreSQL and in-memory databases keep every ciphertext in their rows. */
+function ciphertextFiles(database: Database<MessagingTables>, config: Readonly<MessagingConfig>): CiphertextFiles | undefined {
+  if (database.engine !== 'sqlite' || database.file === undefined || config.BLOB_MIN_BYTES > config.MAX_CIPHERTEXT_BYTES) return undefined;
+  const directory = blobDirectoryOf(database.file);
+  return { directory, appender: new BlobAppender({ directory, segmentBytes: config.BLOB_SEGMENT_BYTES }), reader: new BlobReader(directory) };
 }
 
 /** What the writers tell the rest of the service (metrics and logs, bound once those exist). */
@@ -227,7 +262,13 @@ interface WriterEvents {
  * the event loop alone; the event loop's group committer for every other
  * database.
  */
-async function openWriter(database: Database<MessagingTables>, config: Readonly<MessagingConfig>, stores: WriteStores, events: WriterEvents): Promise<Writer> {
+async function openWriter(
+  database: Database<MessagingTables>,
+  config: Readonly<MessagingConfig>,
+  stores: WriteStores,
+  events: WriterEvents,
+  blobs: CiphertextFiles | undefined,
+): Promise<Writer> {
   // The same batching everywhere: acks wait for a send, sends for each other.
   const batching = {
     lazyDelayMs: config.ACK_COMMIT_DELAY_MS,
@@ -240,11 +281,18 @@ async function openWriter(database: Database<MessagingTables>, config: Readonly<
     reportTo.adaptive?.report(place, busyMs);
   };
   const eventLoop = new InProcessWriter(
-    new GroupCommitter(database.db, database.engine, { maxBatch: config.GROUP_COMMIT_MAX, ...batching, sqlite: database.sqlite, onBatch: ended('event-loop') }),
+    new GroupCommitter(database.db, database.engine, {
+      maxBatch: config.GROUP_COMMIT_MAX,
+      ...batching,
+      sqlite: database.sqlite,
+      onBatch: ended('event-loop'),
+      ...(blobs === undefined ? {} : { hooks: blobs.appender }),
+    }),
     stores,
   );
   if (database.engine !== 'sqlite' || database.file === undefined || config.WRITER_MODE === 'event-loop') return eventLoop;
-  const thread = await ThreadWriter.start({ file: database.file, maxBatch: config.GROUP_COMMIT_MAX }, { ...batching, onBatch: ended('thread') });
+  const threadBlobs = blobs === undefined ? {} : { blobs: { directory: blobs.directory, minBytes: config.BLOB_MIN_BYTES, segmentBytes: config.BLOB_SEGMENT_BYTES } };
+  const thread = await ThreadWriter.start({ file: database.file, maxBatch: config.GROUP_COMMIT_MAX, ...threadBlobs }, { ...batching, onBatch: ended('thread') });
   if (config.WRITER_MODE === 'thread') return thread;
   const adaptive = new AdaptiveWriter(eventLoop, thread, {
     policy: { ...DEFAULT_ADAPTIVE_POLICY, toThreadAbove: config.WRITER_THREAD_ABOVE, backBelow: config.WRITER_RETURN_BELOW },

@@ -43,6 +43,17 @@ export const MessagingConfigSchema = Type.Object({
   WS_MAX_BUFFERED_BYTES: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
   /** Ping interval; a peer that misses one pong is dropped. */
   WS_HEARTBEAT_MS: Type.Integer({ minimum: 100, default: 30_000 }),
+  /**
+   * SQLite files: a ciphertext of at least this many bytes is stored in an
+   * append-only segment file beside the database instead of its envelope row
+   * (see BlobAppender and docs/messaging.md, "Large ciphertexts"); above
+   * MAX_CIPHERTEXT_BYTES, every ciphertext stays in SQLite.
+   */
+  BLOB_MIN_BYTES: Type.Integer({ minimum: 1, default: 16 * 1024 }),
+  /** A segment file is sealed, and a new one begun, once it holds this many bytes. */
+  BLOB_SEGMENT_BYTES: Type.Integer({ minimum: 1024, default: 64 * 1024 * 1024 }),
+  /** How often sealed segment files no envelope refers to any more are deleted. */
+  BLOB_COLLECT_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1000 }),
   /** Most writes (sends, acks) committed together in one transaction (group commit). */
   GROUP_COMMIT_MAX: Type.Integer({ minimum: 1, maximum: 10_000, default: 512 }),
   /**

@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -54,7 +54,14 @@ async function kill(child: Child, signal: NodeJS.Signals): Promise<void> {
   await exited;
 }
 
-describe('crash safety (real process, SIGKILL)', () => {
+/** A fill byte per client message id, so a ciphertext read back can be checked against the one sent. */
+const fillFor = (clientMessageId: string): number => Buffer.from(clientMessageId).reduce((sum, byte) => (sum * 31 + byte) % 251, 7);
+
+// 64 KiB ciphertexts live in segment files beside the database (BlobAppender): their bytes must be as safe as the rows.
+describe.each([
+  { what: '256-byte ciphertexts, in their rows', size: 256 },
+  { what: '64 KiB ciphertexts, in segment files', size: 64 * 1024 },
+])('crash safety (real process, SIGKILL): $what', ({ size }) => {
   let auth: FakeAuth;
   let dataDir: string;
   let alice: TestAccount;
@@ -88,7 +95,7 @@ describe('crash safety (real process, SIGKILL)', () => {
     const token = await sender.token();
     const bodyFor = (id: string) => ({
       clientMessageId: id,
-      envelopes: [online, offline].map((d) => ({ deviceId: d.deviceId, ciphertext: fakeCiphertext(256) })),
+      envelopes: [online, offline].map((d) => ({ deviceId: d.deviceId, ciphertext: fakeCiphertext(size, fillFor(id)) })),
     });
     const send = (url: string, id: string) => call(url, 'POST', `/v1/direct/${bob.accountId}/messages`, token, bodyFor(id));
     // The replica follows Auth's feed: wait until the first send is accepted.
@@ -130,6 +137,10 @@ describe('crash safety (real process, SIGKILL)', () => {
     await stream.closed;
 
     child = await startChild(dataDir, auth);
+    // The killed process's segment files are what the large variant's queued bytes are read from.
+    const blobs = join(dataDir, 'messaging.sqlite.blobs');
+    const segments = existsSync(blobs) ? readdirSync(blobs).length : 0;
+    expect(segments > 0).toBe(size >= 16 * 1024);
     // Retrying with the same client ids stores nothing twice: acknowledged ones replay their first result.
     for (const id of [...unknown, ...[...acknowledged.keys()].slice(0, 20)]) {
       const response = await send(child.url, id);
@@ -152,6 +163,7 @@ describe('crash safety (real process, SIGKILL)', () => {
         ids.add(envelope.id);
         byClientId.set(envelope.clientMessageId, ids);
       }
+      for (const envelope of received) expect(envelope.ciphertext === fakeCiphertext(size, fillFor(envelope.clientMessageId)), `${envelope.clientMessageId}'s bytes`).toBe(true);
       for (const id of acknowledged.keys()) {
         // Delivered, and stored once: redeliveries (an ack lost in the crash) carry the same envelope id.
         expect(byClientId.get(id)?.size, `${id} for ${device.deviceId}`).toBe(1);

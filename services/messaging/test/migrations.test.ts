@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { messagingSchema } from '../src/migrations/2026-11-30-001-messaging.js';
 import { leanSendIndexes } from '../src/migrations/2026-11-30-002-lean-send-indexes.js';
+import { envelopeBlobs } from '../src/migrations/2026-12-02-001-envelope-blobs.js';
 import { migrations } from '../src/migrations/index.js';
 import { isUniqueViolation } from '../src/store/store-errors.js';
 import type { MessagingTables } from '../src/store/tables.js';
@@ -35,7 +36,9 @@ describe.each(testEngines())('messaging migrations on $name', (engine) => {
     await insertMessage(database.db, 'm1', 1, 'cm-1');
     expect(await hasIndex('envelopes_by_time')).toBe(true);
 
-    expect(await migrateToLatest(database.db as never, migrations)).toEqual(['2026-11-30-002-lean-send-indexes']);
+    expect(
+      await migrateToLatest(database.db as never, { '2026-11-30-001-messaging': messagingSchema, '2026-11-30-002-lean-send-indexes': leanSendIndexes }),
+    ).toEqual(['2026-11-30-002-lean-send-indexes']);
     // Run again, as after a crash before Kysely recorded it: nothing to do, nothing lost.
     await leanSendIndexes.up(database.db as never);
 
@@ -46,5 +49,21 @@ describe.each(testEngines())('messaging migrations on $name', (engine) => {
     await insertMessage(database.db, 'm2', 1, 'cm-2'); // the sequence is no longer a second unique index
     const retry = await insertMessage(database.db, 'm3', 2, 'cm-1').catch((error: unknown) => error);
     expect(isUniqueViolation(retry)).toBe(true);
+  });
+
+  it('gives envelopes a place for a ciphertext kept in a segment file, leaving the stored ones in their rows', async () => {
+    const { '2026-12-02-001-envelope-blobs': _added, ...earlier } = migrations;
+    await migrateToLatest(database.db as never, earlier);
+    await sql`insert into envelopes (device_id, message_id, conversation_id, seq, sender_account_id, sender_device_id, client_message_id, sent_at, ciphertext)
+      values ('d', 'm1', 'c', 1, 'a', 'd0', 'cm-1', 1, ${Buffer.from('sealed')})`.execute(database.db);
+
+    expect(await migrateToLatest(database.db as never, migrations)).toEqual(['2026-12-02-001-envelope-blobs']);
+    expect(_added).toBe(envelopeBlobs);
+
+    const rows = await database.db.selectFrom('envelopes').select(['ciphertext', 'blob_segment', 'blob_offset', 'blob_length']).execute();
+    expect(rows.map((row) => ({ ...row, ciphertext: Buffer.from(row.ciphertext).toString() }))).toEqual([
+      { ciphertext: 'sealed', blob_segment: null, blob_offset: null, blob_length: null },
+    ]);
+    expect(await hasIndex('envelopes_by_blob_segment')).toBe(true);
   });
 });

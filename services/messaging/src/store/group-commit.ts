@@ -44,6 +44,20 @@ export interface GroupCommitOptions {
    * no promise in between; absent (PostgreSQL), every statement is awaited.
    */
   readonly sqlite?: SqliteStatements;
+  /** Told each transaction's end, in step with it (the writer's BlobAppender). */
+  readonly hooks?: TransactionHooks;
+}
+
+/**
+ * Work that must happen in step with a transaction: just before its COMMIT
+ * (throwing there rolls the transaction back), after it, or after a rollback.
+ * All three are synchronous, so a synchronous batch stays one run.
+ */
+export interface TransactionHooks {
+  beforeCommit(): void;
+  /** Must not throw: the transaction has committed, and its jobs are answered as such. */
+  afterCommit(): void;
+  afterRollback(): void;
 }
 
 interface Pending {
@@ -107,6 +121,7 @@ export class GroupCommitter {
   private readonly holdsLazyJobs: boolean;
   private readonly window: CommitWindow;
   private readonly raw: RawSql;
+  private readonly hooks: TransactionHooks;
 
   constructor(
     private readonly db: Kysely<MessagingTables>,
@@ -117,6 +132,7 @@ export class GroupCommitter {
     this.holdsLazyJobs = options.lazyDelayMs !== undefined;
     this.window = new CommitWindow(options.commitWindow);
     this.raw = new RawSql(engine);
+    this.hooks = options.hooks ?? NO_HOOKS;
   }
 
   /**
@@ -178,6 +194,7 @@ export class GroupCommitter {
       // Committed or not, the transaction has ended; rejections and resolutions settle on later microtasks.
       this.options.onBatch?.(batch.length, performance.now() - started);
     }
+    this.hooks.afterCommit();
     outcomes.forEach((outcome, index) => {
       const pending = batch[index];
       if (pending === undefined) return;
@@ -193,10 +210,12 @@ export class GroupCommitter {
         for (const statement of transaction.begin) await connection.executeQuery(statement);
         const results: Outcome[] = [];
         for (const pending of batch) results.push(await this.runJob(connection, pending.job));
+        this.hooks.beforeCommit();
         await connection.executeQuery(COMMIT);
         return results;
       } catch (error) {
         await connection.executeQuery(ROLLBACK).catch(() => undefined);
+        this.hooks.afterRollback();
         throw error;
       } finally {
         for (const statement of transaction.after) await connection.executeQuery(statement);
@@ -230,6 +249,7 @@ export class GroupCommitter {
     try {
       for (const statement of transaction.begin) run(statement);
       const results = batch.map((pending) => runJobSync(run, answer, (pending.job as ProgramJob<unknown>).program));
+      this.hooks.beforeCommit();
       run(COMMIT);
       return results;
     } catch (error) {
@@ -238,12 +258,15 @@ export class GroupCommitter {
       } catch {
         // BEGIN itself failed: there is no transaction to undo.
       }
+      this.hooks.afterRollback();
       throw error;
     } finally {
       for (const statement of transaction.after) run(statement);
     }
   }
 }
+
+const NO_HOOKS: TransactionHooks = { beforeCommit: () => undefined, afterCommit: () => undefined, afterRollback: () => undefined };
 
 function isProgram(job: WriteJob<unknown>): job is ProgramJob<unknown> {
   return typeof job !== 'function';

@@ -1,13 +1,27 @@
 import { sql } from 'kysely';
 import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { BlobAppender } from '../blobs/blob-appender.js';
+import type { BlobReader } from '../blobs/blob-reader.js';
 import { placeholders } from './raw-query.js';
 import type { RawSql } from './raw-query.js';
 import { execute, selectRows } from './sql-program.js';
 import type { SqlProgram } from './sql-program.js';
 import type { EnvelopeRow, MessagingTables } from './tables.js';
 
-export type StoredEnvelope = Selectable<EnvelopeRow>;
-export type NewEnvelope = Insertable<EnvelopeRow>;
+/** Where a ciphertext is stored is the store's business: callers see the bytes. */
+type BlobColumns = 'blob_segment' | 'blob_offset' | 'blob_length';
+export type StoredEnvelope = Omit<Selectable<EnvelopeRow>, BlobColumns>;
+export type NewEnvelope = Omit<Insertable<EnvelopeRow>, BlobColumns>;
+
+/** Large ciphertexts in segment files (SQLite files only; see BlobAppender). */
+export interface QueueBlobs {
+  /** The writer's appender, where this store appends envelopes. */
+  readonly appender?: BlobAppender;
+  /** Where this store reads envelopes. */
+  readonly reader?: BlobReader;
+  /** Ciphertexts of at least this many bytes go to a segment file. */
+  readonly minBytes: number;
+}
 
 /** Devices one retention step visits, so that many devices with queues never hold the write lock for long. */
 const EXPIRE_DEVICES_PER_STEP = 200;
@@ -21,15 +35,18 @@ export interface ExpireStep {
 
 /** Rows per INSERT statement, far below either engine's bound-parameter limit. */
 const INSERT_CHUNK = 500;
-const ENVELOPE_COLUMNS = 'device_id, message_id, conversation_id, seq, sender_account_id, sender_device_id, client_message_id, sent_at, ciphertext';
-const ENVELOPE_ROW = `(${placeholders(9)})`;
+const ENVELOPE_COLUMNS =
+  'device_id, message_id, conversation_id, seq, sender_account_id, sender_device_id, client_message_id, sent_at, ciphertext, blob_segment, blob_offset, blob_length';
+const ENVELOPE_ROW = `(${placeholders(12)})`;
 const SELECT_ENVELOPES = `select envelope_id, ${ENVELOPE_COLUMNS} from envelopes where device_id = ? and envelope_id > ? order by envelope_id limit ?`;
+const NO_BYTES = Buffer.alloc(0);
 
 /** The per-device envelope queues: append, read in order, acknowledge, expire. */
 export class QueueStore {
   constructor(
     private readonly db: Kysely<MessagingTables>,
     private readonly raw: RawSql,
+    private readonly blobs: QueueBlobs = { minBytes: Infinity },
   ) {}
 
   /**
@@ -56,8 +73,14 @@ export class QueueStore {
     for (let start = 0; start < envelopes.length; start += INSERT_CHUNK) {
       const chunk = envelopes.slice(start, start + INSERT_CHUNK);
       const values: unknown[] = [];
+      const { appender, minBytes } = this.blobs;
       for (const e of chunk) {
-        values.push(e.device_id, e.message_id, e.conversation_id, e.seq, e.sender_account_id, e.sender_device_id, e.client_message_id, e.sent_at, e.ciphertext);
+        values.push(e.device_id, e.message_id, e.conversation_id, e.seq, e.sender_account_id, e.sender_device_id, e.client_message_id, e.sent_at);
+        if (appender === undefined || e.ciphertext.byteLength < minBytes) values.push(e.ciphertext, null, null, null);
+        else {
+          const ref = appender.append(e.ciphertext);
+          values.push(NO_BYTES, ref.segment, ref.offset, ref.length);
+        }
       }
       // RETURNING promises no row order: ids are matched back by device.
       const ids = yield* selectRows<{ envelope_id: number; device_id: string }>(
@@ -69,9 +92,32 @@ export class QueueStore {
     return stored;
   }
 
-  /** A device's envelopes with ids above `after`, in id (= commit) order. */
+  /**
+   * A device's envelopes with ids above `after`, in id (= commit) order, each
+   * with its ciphertext. One acknowledged (or expired) while its ciphertext
+   * was being read from its segment is left out: it is gone.
+   */
   async listAfter(deviceId: string, after: number, limit: number): Promise<StoredEnvelope[]> {
-    return this.raw.rows<StoredEnvelope>(this.db, SELECT_ENVELOPES, [deviceId, after, limit]);
+    const rows = await this.raw.rows<Selectable<EnvelopeRow>>(this.db, SELECT_ENVELOPES, [deviceId, after, limit]);
+    const inFiles = rows.filter((row) => row.blob_segment !== null);
+    if (inFiles.length === 0) return rows;
+    if (this.blobs.reader === undefined) throw new Error('envelopes refer to ciphertext segments, but this store has no reader');
+    const bytes = await this.blobs.reader.readAll(
+      inFiles.map((row) => ({ segment: Number(row.blob_segment), offset: Number(row.blob_offset), length: Number(row.blob_length) })),
+    );
+    const gone = new Set<Selectable<EnvelopeRow>>();
+    inFiles.forEach((row, index) => {
+      const ciphertext = bytes[index];
+      if (ciphertext === undefined) gone.add(row);
+      else row.ciphertext = ciphertext;
+    });
+    return gone.size === 0 ? rows : rows.filter((row) => !gone.has(row));
+  }
+
+  /** Whether any envelope still keeps its ciphertext in this segment file (see BlobCollector). */
+  async refersToSegment(segment: number): Promise<boolean> {
+    const rows = await this.raw.rows(this.db, 'select 1 from envelopes where blob_segment = ? limit 1', [segment]);
+    return rows.length > 0;
   }
 
   /**

@@ -66,7 +66,12 @@ export interface EnvelopeRow {
   sender_device_id: string;
   client_message_id: string;
   sent_at: number;
+  /** The ciphertext itself, or no bytes when it lives in a segment file (the three columns below). */
   ciphertext: Uint8Array;
+  /** SQLite files: a ciphertext of at least BLOB_MIN_BYTES is in segment file `blob_segment` (see BlobAppender); null when inline. */
+  blob_segment: number | null;
+  blob_offset: number | null;
+  blob_length: number | null;
 }
 
 /** The Messaging database, table by table (Kysely types); queries live in the store modules beside this file. */

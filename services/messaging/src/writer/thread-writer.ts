@@ -14,6 +14,8 @@ export interface WriterThreadData {
   /** The SQLite file; the thread opens its own connection to it. */
   readonly file: string;
   readonly maxBatch: number;
+  /** Large ciphertexts go to segment files in this directory (see BlobAppender); absent = all stay in SQLite. */
+  readonly blobs?: { readonly directory: string; readonly minBytes: number; readonly segmentBytes: number };
 }
 
 export interface ThreadWriterOptions {

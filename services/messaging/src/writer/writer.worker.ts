@@ -3,6 +3,7 @@
 // group-committed, answering each batch in one message.
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '@sanctum/kernel/core';
+import { BlobAppender } from '../blobs/blob-appender.js';
 import { ConversationStore } from '../store/conversation.store.js';
 import { GroupCommitter } from '../store/group-commit.js';
 import { MessageStore } from '../store/message.store.js';
@@ -17,18 +18,26 @@ import { InProcessWriter } from './writer.js';
 
 if (parentPort === null) throw new Error('writer.worker runs only as a worker thread');
 const port = parentPort;
-const { file, maxBatch } = workerData as WriterThreadData;
+const { file, maxBatch, blobs } = workerData as WriterThreadData;
 
 // The event loop's connection already runs the checkpoints for this file.
 const database = openDatabase<MessagingTables>({ url: `sqlite://${file}`, dataDir: '', name: 'messaging', checkpoints: false });
 const { db } = database;
 const raw = new RawSql('sqlite');
 const batches: EndedBatch[] = [];
+// This thread's own segment file: two writers never append to one.
+const appender = blobs === undefined ? undefined : new BlobAppender({ directory: blobs.directory, segmentBytes: blobs.segmentBytes });
 // No lazyDelayMs: the event loop side already held lazy jobs back (see ThreadWriter), so here they
 // start a transaction like any other job and only decide whether it commits lazily.
-const writer = new InProcessWriter(new GroupCommitter(db, 'sqlite', { maxBatch, onBatch: (size, busyMs) => batches.push({ size, busyMs }), sqlite: database.sqlite }), {
+const committer = new GroupCommitter(db, 'sqlite', {
+  maxBatch,
+  onBatch: (size, busyMs) => batches.push({ size, busyMs }),
+  sqlite: database.sqlite,
+  ...(appender === undefined ? {} : { hooks: appender }),
+});
+const writer = new InProcessWriter(committer, {
   messages: new MessageStore(db, raw),
-  queues: new QueueStore(db, raw),
+  queues: new QueueStore(db, raw, { ...(appender === undefined ? {} : { appender }), minBytes: blobs?.minBytes ?? Infinity }),
   conversations: new ConversationStore(db, raw),
   replica: new ReplicaStore(db),
 });
@@ -53,6 +62,9 @@ port.on('message', (message: ToWriterThread) => {
   if (message.type === 'close') {
     void writer
       .close()
+      .then(() => {
+        appender?.close();
+      })
       .then(() => database.close())
       .then(() => { port.postMessage({ type: 'closed' } satisfies FromWriterThread); });
     return;

@@ -1,0 +1,92 @@
+import { readdir, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
+import { parseSegmentName, sealedSegmentName } from './blob-files.js';
+
+export interface BlobCollectorOptions {
+  readonly directory: string;
+  /** True while some envelope still refers to the segment. */
+  readonly isReferenced: (segment: number) => Promise<boolean>;
+  readonly intervalMs: number;
+  /** Whether a process runs (tests pass their own). */
+  readonly isAlive?: (pid: number) => boolean;
+  readonly logger?: Pick<FastifyBaseLogger, 'warn' | 'debug'>;
+}
+
+/**
+ * Deletes segment files no envelope refers to any more. Only sealed segments
+ * are candidates: nothing is ever appended to them again, so once no row
+ * refers to one, none ever will. An open segment of a process that no longer
+ * runs (a crash) is sealed first; one of a live process, this one included,
+ * is left to its writer. A reused pid only delays that, never deletes bytes
+ * in use. Several processes sharing the file may all collect: a segment
+ * already deleted by another is simply gone.
+ */
+export class BlobCollector {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private readonly isAlive: (pid: number) => boolean;
+
+  constructor(private readonly options: BlobCollectorOptions) {
+    this.isAlive = options.isAlive ?? processIsAlive;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => {
+      this.running ??= this.collectOnce()
+        .catch((error: unknown) => this.options.logger?.warn({ err: error }, 'collecting ciphertext segments failed; will retry'))
+        .finally(() => (this.running = undefined));
+    }, this.options.intervalMs).unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One pass; returns the segments deleted. */
+  async collectOnce(): Promise<number[]> {
+    const { directory } = this.options;
+    const names = await readdir(directory).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    });
+    const sealed: number[] = [];
+    for (const name of names) {
+      const file = parseSegmentName(name);
+      if (file === undefined) continue;
+      if (file.sealed) sealed.push(file.segment);
+      else if (file.pid !== process.pid && !this.isAlive(file.pid)) {
+        await ignoreMissing(rename(join(directory, name), join(directory, sealedSegmentName(file.segment))));
+        sealed.push(file.segment);
+      }
+    }
+    const deleted: number[] = [];
+    for (const segment of sealed) {
+      if (await this.options.isReferenced(segment)) continue;
+      await ignoreMissing(unlink(join(directory, sealedSegmentName(segment))));
+      deleted.push(segment);
+    }
+    if (deleted.length > 0) this.options.logger?.debug({ segments: deleted }, 'deleted ciphertext segments no envelope refers to');
+    return deleted;
+  }
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function ignoreMissing(operation: Promise<void>): Promise<void> {
+  try {
+    await operation;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
