@@ -1,14 +1,14 @@
 import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TransactionHooks } from '../store/group-commit.js';
-import { openSegmentName, parseSegmentName, sealedSegmentName } from './blob-files.js';
+import { SEGMENT_HEADER_BYTES, openSegmentName, parseSegmentName, sealedSegmentName, segmentHeader } from './blob-files.js';
 import type { BlobRef } from './blob-files.js';
 
 export interface BlobAppenderOptions {
   readonly directory: string;
   /** A segment is sealed, and the next one begun, after the first commit that takes it past this size. */
   readonly segmentBytes: number;
-  /** The process id written into open segments' names (tests pass others). */
+  /** The process id written into each segment's header (tests pass others). */
   readonly pid?: number;
 }
 
@@ -88,20 +88,24 @@ export class BlobAppender implements TransactionHooks {
     // Numbers grow with time and past every file present, so one is never reused: a reader holding
     // an old reference finds no file rather than another segment's bytes.
     let segment = Math.max(Date.now(), highestSegment(this.options.directory) + 1);
+    let fd: number;
     for (;;) {
       try {
-        this.fd = openSync(join(this.options.directory, openSegmentName(segment, this.pid)), 'wx');
+        fd = openSync(join(this.options.directory, openSegmentName(segment)), 'wx');
         break;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         segment += 1;
       }
     }
+    // Synced with the first commit's ciphertexts; until then nothing refers to the file.
+    writeSync(fd, segmentHeader(this.pid), 0, SEGMENT_HEADER_BYTES, 0);
     // The new name must survive a power cut as surely as the bytes synced into the file.
     syncDirectory(this.options.directory);
+    this.fd = fd;
     this.segment = segment;
-    this.size = 0;
-    this.written = 0;
+    this.size = SEGMENT_HEADER_BYTES;
+    this.written = SEGMENT_HEADER_BYTES;
   }
 
   private seal(): void {
@@ -110,7 +114,7 @@ export class BlobAppender implements TransactionHooks {
     this.fd = undefined;
     closeSync(fd);
     // Lost in a crash, the rename is redone by the collector, which seals a dead process's open segments.
-    renameSync(join(this.options.directory, openSegmentName(this.segment, this.pid)), join(this.options.directory, sealedSegmentName(this.segment)));
+    renameSync(join(this.options.directory, openSegmentName(this.segment)), join(this.options.directory, sealedSegmentName(this.segment)));
   }
 }
 

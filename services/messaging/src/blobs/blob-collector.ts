@@ -1,7 +1,14 @@
-import { readdir, rename, unlink } from 'node:fs/promises';
+import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
-import { parseSegmentName, sealedSegmentName } from './blob-files.js';
+import { SEGMENT_HEADER_BYTES, parseSegmentName, pidOfHeader, sealedSegmentName } from './blob-files.js';
+
+/**
+ * An open segment without a whole header this old was left by a writer that
+ * died between creating it and writing its first 16 bytes (a live one does
+ * both within microseconds); nothing can refer to it.
+ */
+const HEADERLESS_AFTER_MS = 60_000;
 
 export interface BlobCollectorOptions {
   readonly directory: string;
@@ -10,16 +17,18 @@ export interface BlobCollectorOptions {
   readonly intervalMs: number;
   /** Whether a process runs (tests pass their own). */
   readonly isAlive?: (pid: number) => boolean;
+  /** Milliseconds since the epoch (tests pass their own). */
+  readonly clock?: () => number;
   readonly logger?: Pick<FastifyBaseLogger, 'warn' | 'debug'>;
 }
 
 /**
  * Deletes segment files no envelope refers to any more. Only sealed segments
  * are candidates: nothing is ever appended to them again, so once no row
- * refers to one, none ever will. An open segment of a process that no longer
- * runs (a crash) is sealed first; one of a live process, this one included,
- * is left to its writer. A reused pid only delays that, never deletes bytes
- * in use. Several processes sharing the file may all collect: a segment
+ * refers to one, none ever will. An open segment whose header names a
+ * process that no longer runs (a crash) is sealed first; one of a live
+ * process, this one included, is left to its writer. A reused pid only
+ * delays that, never deletes bytes in use. Several processes sharing the file may all collect: a segment
  * already deleted by another is simply gone.
  */
 export class BlobCollector {
@@ -57,7 +66,7 @@ export class BlobCollector {
       const file = parseSegmentName(name);
       if (file === undefined) continue;
       if (file.sealed) sealed.push(file.segment);
-      else if (file.pid !== process.pid && !this.isAlive(file.pid)) {
+      else if (await this.writerIsGone(join(directory, name))) {
         await ignoreMissing(rename(join(directory, name), join(directory, sealedSegmentName(file.segment))));
         sealed.push(file.segment);
       }
@@ -70,6 +79,26 @@ export class BlobCollector {
     }
     if (deleted.length > 0) this.options.logger?.debug({ segments: deleted }, 'deleted ciphertext segments no envelope refers to');
     return deleted;
+  }
+
+  /** Whether an open segment's writer has ended: its process is gone, or it died before writing the header. */
+  private async writerIsGone(path: string): Promise<boolean> {
+    let handle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      // Sealed by its writer since the directory was read: the next pass sees it as such.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+    try {
+      const { bytesRead, buffer } = await handle.read(Buffer.alloc(SEGMENT_HEADER_BYTES), 0, SEGMENT_HEADER_BYTES, 0);
+      const pid = pidOfHeader(buffer.subarray(0, bytesRead));
+      if (pid === undefined) return (this.options.clock ?? Date.now)() - (await handle.stat()).mtimeMs > HEADERLESS_AFTER_MS;
+      return pid !== process.pid && !this.isAlive(pid);
+    } finally {
+      await handle.close();
+    }
   }
 }
 

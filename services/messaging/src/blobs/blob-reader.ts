@@ -1,7 +1,7 @@
-import { open, readdir } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseSegmentName, sealedSegmentName } from './blob-files.js';
+import { openSegmentName, sealedSegmentName } from './blob-files.js';
 import type { BlobRef } from './blob-files.js';
 
 /**
@@ -32,19 +32,10 @@ export class BlobReader {
     }
   }
 
-  /** The segment's file, sealed or still being written; it may be sealed (renamed) between two looks. */
+  /** The segment's file, sealed or still being written: sealed (renamed) between the two looks, the third finds it. */
   private async openSegment(segment: number): Promise<FileHandle | undefined> {
-    for (let attempt = 0; attempt < 2; attempt += 1) {
-      const sealed = await openIfPresent(join(this.directory, sealedSegmentName(segment)));
-      if (sealed !== undefined) return sealed;
-      const names = await readdir(this.directory).catch(() => []);
-      const open = names.find((name) => parseSegmentName(name)?.segment === segment);
-      if (open !== undefined) {
-        const handle = await openIfPresent(join(this.directory, open));
-        if (handle !== undefined) return handle;
-      }
-    }
-    return undefined;
+    const sealed = join(this.directory, sealedSegmentName(segment));
+    return (await openIfPresent(sealed)) ?? (await openIfPresent(join(this.directory, openSegmentName(segment)))) ?? (await openIfPresent(sealed));
   }
 }
 
