@@ -208,6 +208,11 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
           isReferenced: (segment) => queues.refersToSegment(segment),
           intervalMs: config.BLOB_COLLECT_INTERVAL_MS,
           logger: app.log,
+          onPass: (pass) => {
+            metrics.blobSegmentsDeleted.inc(pass.deleted);
+            metrics.blobSegments.set({ stat: 'files' }, pass.files);
+            metrics.blobSegments.set({ stat: 'bytes' }, pass.bytes);
+          },
         });
   app.decorate('messaging', { follower, sweeper, gateway, writer, queues, messages, replica, admission, collector });
 

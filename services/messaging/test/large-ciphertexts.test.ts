@@ -80,6 +80,9 @@ describe.each(['event-loop', 'thread'])('large ciphertexts in segment files, wri
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       expect(deleted).toHaveLength(2);
+      const metrics = await fetch(`${service.url}/metrics`).then((response) => response.text());
+      expect(metrics).toMatch(/messaging_blob_segments_deleted_total\{service="messaging"\} 2\b/);
+      expect(metrics).toMatch(/messaging_blob_segments\{stat="files",service="messaging"\} 0\b/);
       expect(readdirSync(blobDirectoryOf(database.file!)).filter((name) => name.endsWith('.seg'))).toEqual([]);
       await stream.close();
     } finally {

@@ -1,4 +1,4 @@
-import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { SEGMENT_HEADER_BYTES, parseSegmentName, pidOfHeader, sealedSegmentName } from './blob-files.js';
@@ -20,6 +20,15 @@ export interface BlobCollectorOptions {
   /** Milliseconds since the epoch (tests pass their own). */
   readonly clock?: () => number;
   readonly logger?: Pick<FastifyBaseLogger, 'warn' | 'debug'>;
+  /** Told after each pass what it deleted and what the directory still holds (metrics). */
+  readonly onPass?: (pass: CollectorPass) => void;
+}
+
+export interface CollectorPass {
+  readonly deleted: number;
+  /** Segment files left, open or sealed, and their bytes. */
+  readonly files: number;
+  readonly bytes: number;
 }
 
 /**
@@ -78,6 +87,7 @@ export class BlobCollector {
       deleted.push(segment);
     }
     if (deleted.length > 0) this.options.logger?.debug({ segments: deleted }, 'deleted ciphertext segments no envelope refers to');
+    if (this.options.onPass !== undefined) this.options.onPass({ deleted: deleted.length, ...(await usage(directory)) });
     return deleted;
   }
 
@@ -100,6 +110,23 @@ export class BlobCollector {
       await handle.close();
     }
   }
+}
+
+/** How many segment files the directory holds, and their bytes. */
+async function usage(directory: string): Promise<{ files: number; bytes: number }> {
+  let files = 0;
+  let bytes = 0;
+  for (const name of await readdir(directory).catch(() => [])) {
+    if (parseSegmentName(name) === undefined) continue;
+    const size = await stat(join(directory, name)).then(
+      (stats) => stats.size,
+      () => undefined, // deleted or sealed meanwhile: counted at the next pass
+    );
+    if (size === undefined) continue;
+    files += 1;
+    bytes += size;
+  }
+  return { files, bytes };
 }
 
 function processIsAlive(pid: number): boolean {

@@ -13,6 +13,8 @@ export class MessagingMetrics {
   readonly commitSeconds: Counter<'place'>;
   readonly writerMoves: Counter<'to'>;
   readonly sendsShed: Counter;
+  readonly blobSegments: Gauge<'stat'>;
+  readonly blobSegmentsDeleted: Counter;
 
   constructor(
     registry: Registry,
@@ -62,6 +64,17 @@ export class MessagingMetrics {
     this.sendsShed = new Counter({
       name: 'messaging_sends_shed_total',
       help: 'Sends refused with 503 MSG_OVERLOADED by admission control (too many sends waiting to be stored)',
+      registers,
+    });
+    this.blobSegments = new Gauge({
+      name: 'messaging_blob_segments',
+      help: 'Segment files of large ciphertexts beside the SQLite file, as of the last collection: their count (files) and size (bytes)',
+      labelNames: ['stat'] as const,
+      registers,
+    });
+    this.blobSegmentsDeleted = new Counter({
+      name: 'messaging_blob_segments_deleted_total',
+      help: 'Segment files deleted because no envelope referred to them any more',
       registers,
     });
     new Gauge({
