@@ -38,10 +38,10 @@ describe('ciphertext segment files', () => {
 
     const reader = new BlobReader(directory);
     // Reserved, not yet written: nothing refers to these bytes until the commit.
-    await expect(reader.readAll([first])).rejects.toThrow(/ends before/);
+    expect(() => reader.readAll([first])).toThrow(/ends before/);
     appender.beforeCommit();
     appender.afterCommit();
-    const [a, b] = await reader.readAll([first, second]);
+    const [a, b] = reader.readAll([first, second]);
     expect(a?.equals(bytes(70_000, 1))).toBe(true);
     expect(b?.equals(bytes(20_000, 2))).toBe(true);
     appender.close();
@@ -58,7 +58,7 @@ describe('ciphertext segment files', () => {
     expect(next).toEqual({ segment: kept.segment, offset: SEGMENT_HEADER_BYTES + 100, length: 300 });
     appender.beforeCommit();
     appender.afterCommit();
-    const [a, b] = await new BlobReader(directory).readAll([kept, next]);
+    const [a, b] = new BlobReader(directory).readAll([kept, next]);
     expect(a?.equals(bytes(100, 1))).toBe(true);
     expect(b?.equals(bytes(300, 3))).toBe(true);
     appender.close();
@@ -78,7 +78,7 @@ describe('ciphertext segment files', () => {
     appender.beforeCommit();
     appender.afterCommit();
     // Sealed or open, both read back.
-    const read = await new BlobReader(directory).readAll([second, third]);
+    const read = new BlobReader(directory).readAll([second, third]);
     expect(read.map((b) => b?.[0])).toEqual([2, 3]);
     appender.close();
     expect(readdirSync(directory).sort()).toEqual([sealedSegmentName(first.segment), sealedSegmentName(third.segment)].sort());
@@ -95,7 +95,7 @@ describe('ciphertext segment files', () => {
   });
 
   it('answers undefined for a reference whose segment is gone', async () => {
-    expect(await new BlobReader(directory).readAll([{ segment: 5, offset: 0, length: 3 }])).toEqual([undefined]);
+    expect(new BlobReader(directory).readAll([{ segment: 5, offset: 0, length: 3 }])).toEqual([undefined]);
   });
 
   it('collects sealed segments nobody refers to, seals a dead process’s open ones, and leaves live writers alone', async () => {

@@ -1,5 +1,4 @@
-import { open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSegmentName, sealedSegmentName } from './blob-files.js';
 import type { BlobRef } from './blob-files.js';
@@ -8,6 +7,13 @@ import type { BlobRef } from './blob-files.js';
  * Reads ciphertexts back from segment files (a queue read: a device catching
  * up, a poll). Live pushes never come here: they carry the bytes the send
  * itself brought.
+ *
+ * Synchronous on purpose, like the SQLite reads beside it: the bytes were
+ * written moments or minutes ago and are nearly always in the page cache, so
+ * a read is one system call and a copy, where the asynchronous API costs a
+ * hop to libuv's thread pool and back per read, dearer on this project's VMs
+ * than the read itself (docs/benchmarks.md, "Large ciphertexts in segment
+ * files").
  */
 export class BlobReader {
   constructor(private readonly directory: string) {}
@@ -17,45 +23,43 @@ export class BlobReader {
    * gone, which happens only once no envelope refers to it any more (the
    * envelope was acknowledged or expired after the caller read its row).
    */
-  async readAll(refs: readonly BlobRef[]): Promise<(Buffer | undefined)[]> {
-    const handles = new Map<number, FileHandle | undefined>();
+  readAll(refs: readonly BlobRef[]): (Buffer | undefined)[] {
+    const files = new Map<number, number | undefined>();
     try {
-      const results: (Buffer | undefined)[] = [];
-      for (const ref of refs) {
-        if (!handles.has(ref.segment)) handles.set(ref.segment, await this.openSegment(ref.segment));
-        const handle = handles.get(ref.segment);
-        results.push(handle === undefined ? undefined : await readExactly(handle, ref));
-      }
-      return results;
+      return refs.map((ref) => {
+        if (!files.has(ref.segment)) files.set(ref.segment, this.openSegment(ref.segment));
+        const fd = files.get(ref.segment);
+        return fd === undefined ? undefined : readExactly(fd, ref);
+      });
     } finally {
-      for (const handle of handles.values()) await handle?.close();
+      for (const fd of files.values()) if (fd !== undefined) closeSync(fd);
     }
   }
 
   /** The segment's file, sealed or still being written: sealed (renamed) between the two looks, the third finds it. */
-  private async openSegment(segment: number): Promise<FileHandle | undefined> {
+  private openSegment(segment: number): number | undefined {
     const sealed = join(this.directory, sealedSegmentName(segment));
-    return (await openIfPresent(sealed)) ?? (await openIfPresent(join(this.directory, openSegmentName(segment)))) ?? (await openIfPresent(sealed));
+    return openIfPresent(sealed) ?? openIfPresent(join(this.directory, openSegmentName(segment))) ?? openIfPresent(sealed);
   }
 }
 
-async function openIfPresent(path: string): Promise<FileHandle | undefined> {
+function openIfPresent(path: string): number | undefined {
   try {
-    return await open(path, 'r');
+    return openSync(path, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
 }
 
-async function readExactly(handle: FileHandle, ref: BlobRef): Promise<Buffer> {
+function readExactly(fd: number, ref: BlobRef): Buffer {
   const bytes = Buffer.allocUnsafe(ref.length);
   let done = 0;
   while (done < ref.length) {
-    const { bytesRead } = await handle.read(bytes, done, ref.length - done, ref.offset + done);
+    const read = readSync(fd, bytes, done, ref.length - done, ref.offset + done);
     // A committed reference lies inside bytes synced before its commit, so the file cannot end early.
-    if (bytesRead === 0) throw new Error(`segment ${ref.segment} ends before ${ref.offset + ref.length}`);
-    done += bytesRead;
+    if (read === 0) throw new Error(`segment ${ref.segment} ends before ${ref.offset + ref.length}`);
+    done += read;
   }
   return bytes;
 }

@@ -102,7 +102,7 @@ export class QueueStore {
     const inFiles = rows.filter((row) => row.blob_segment !== null);
     if (inFiles.length === 0) return rows;
     if (this.blobs.reader === undefined) throw new Error('envelopes refer to ciphertext segments, but this store has no reader');
-    const bytes = await this.blobs.reader.readAll(
+    const bytes = this.blobs.reader.readAll(
       inFiles.map((row) => ({ segment: Number(row.blob_segment), offset: Number(row.blob_offset), length: Number(row.blob_length) })),
     );
     const gone = new Set<Selectable<EnvelopeRow>>();
