@@ -87,7 +87,22 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
   const { db, engine } = resources.database;
   const raw = new RawSql(engine);
   const blobs = ciphertextFiles(resources.database, config);
-  const queues = new QueueStore(db, raw, blobs === undefined ? undefined : { appender: blobs.appender, reader: blobs.reader, minBytes: config.BLOB_MIN_BYTES });
+  // Bound to the log and metrics once those exist.
+  let reportUnreadable: (deviceId: string, envelopeIds: readonly number[]) => void = () => undefined;
+  const queues = new QueueStore(
+    db,
+    raw,
+    blobs === undefined
+      ? undefined
+      : {
+          appender: blobs.appender,
+          reader: blobs.reader,
+          minBytes: config.BLOB_MIN_BYTES,
+          onUnreadable: (deviceId, envelopeIds) => {
+            reportUnreadable(deviceId, envelopeIds);
+          },
+        },
+  );
   const messages = new MessageStore(db, raw);
   const replica = new ReplicaStore(db);
   const conversationStore = new ConversationStore(db, raw);
@@ -138,6 +153,10 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
     () => queues.depthStats(),
     () => ({ count: admission.pending, bytes: admission.pendingBytes }),
   );
+  reportUnreadable = (deviceId, envelopeIds) => {
+    metrics.envelopesUnreadable.inc(envelopeIds.length);
+    app.log.warn({ deviceId, envelopeIds }, 'queued envelopes skipped: their ciphertext segment file is missing');
+  };
   writerEvents.batch = (place, size, busyMs) => {
     metrics.commitBatch.observe(size);
     metrics.commitSeconds.inc({ place }, busyMs / 1000);

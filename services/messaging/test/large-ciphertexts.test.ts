@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '@sanctum/kernel';
@@ -85,6 +85,37 @@ describe.each(['event-loop', 'thread'])('large ciphertexts in segment files, wri
       expect(metrics).toMatch(/messaging_blob_segments\{stat="files",service="messaging"\} 0\b/);
       expect(readdirSync(blobDirectoryOf(database.file!)).filter((name) => name.endsWith('.seg'))).toEqual([]);
       await stream.close();
+    } finally {
+      await service.close();
+      await database.close();
+    }
+  });
+
+  it('skips, counts and logs a queued envelope whose segment file is missing (a copy without its segment directory)', async () => {
+    const open = () => openDatabase<MessagingTables>({ dataDir: dir, name: 'copied' });
+    const env = { WRITER_MODE: mode };
+    let database = open();
+    let service = await startMessaging(engine!, auth, { database, env, deps: { runSweeper: false } });
+    const alice = auth.createAccount(1);
+    const bob = auth.createAccount(1);
+    try {
+      await service.caughtUp();
+      expect((await send(service.url, alice, bob, 'large-lost', LARGE)).status).toBe(201);
+      expect((await send(service.url, alice, bob, 'small-kept', SMALL)).status).toBe(201);
+    } finally {
+      await service.close();
+      await database.close();
+    }
+    renameSync(blobDirectoryOf(join(dir, 'copied.sqlite')), join(dir, 'elsewhere'));
+
+    database = open();
+    service = await startMessaging(engine!, auth, { database, env, deps: { runSweeper: false } });
+    try {
+      const polled = await call(service.url, 'GET', '/v1/queue', await bob.devices[0]!.token());
+      const queued = polled.body.envelopes as { clientMessageId: string }[];
+      expect(queued.map((e) => e.clientMessageId)).toEqual(['small-kept']);
+      const metrics = await fetch(`${service.url}/metrics`).then((response) => response.text());
+      expect(metrics).toMatch(/messaging_envelopes_unreadable_total\{service="messaging"\} 1\b/);
     } finally {
       await service.close();
       await database.close();

@@ -15,6 +15,7 @@ export class MessagingMetrics {
   readonly sendsShed: Counter;
   readonly blobSegments: Gauge<'stat'>;
   readonly blobSegmentsDeleted: Counter;
+  readonly envelopesUnreadable: Counter;
 
   constructor(
     registry: Registry,
@@ -75,6 +76,11 @@ export class MessagingMetrics {
     this.blobSegmentsDeleted = new Counter({
       name: 'messaging_blob_segments_deleted_total',
       help: 'Segment files deleted because no envelope referred to them any more',
+      registers,
+    });
+    this.envelopesUnreadable = new Counter({
+      name: 'messaging_envelopes_unreadable_total',
+      help: 'Queue reads that skipped a queued envelope because its ciphertext’s segment file is missing (a database copied without its segment directory)',
       registers,
     });
     new Gauge({

@@ -21,6 +21,8 @@ export interface QueueBlobs {
   readonly reader?: BlobReader;
   /** Ciphertexts of at least this many bytes go to a segment file. */
   readonly minBytes: number;
+  /** Told of envelopes still queued whose segment file is missing (a copy of the database restored without its segment directory). */
+  readonly onUnreadable?: (deviceId: string, envelopeIds: readonly number[]) => void;
 }
 
 /** Devices one retention step visits, so that many devices with queues never hold the write lock for long. */
@@ -95,7 +97,9 @@ export class QueueStore {
   /**
    * A device's envelopes with ids above `after`, in id (= commit) order, each
    * with its ciphertext. One acknowledged (or expired) while its ciphertext
-   * was being read from its segment is left out: it is gone.
+   * was being read from its segment is left out: it is gone. One still queued
+   * whose segment is missing cannot be delivered: it is left out too, and
+   * reported (`onUnreadable`).
    */
   async listAfter(deviceId: string, after: number, limit: number): Promise<StoredEnvelope[]> {
     const rows = await this.raw.rows<Selectable<EnvelopeRow>>(this.db, SELECT_ENVELOPES, [deviceId, after, limit]);
@@ -111,7 +115,15 @@ export class QueueStore {
       if (ciphertext === undefined) gone.add(row);
       else row.ciphertext = ciphertext;
     });
-    return gone.size === 0 ? rows : rows.filter((row) => !gone.has(row));
+    if (gone.size === 0) return rows;
+    const ids = [...gone].map((row) => row.envelope_id);
+    const queued = await this.raw.rows<{ envelope_id: number }>(
+      this.db,
+      `select envelope_id from envelopes where envelope_id in (${placeholders(ids.length)})`,
+      ids,
+    );
+    if (queued.length > 0) this.blobs.onUnreadable?.(deviceId, queued.map((row) => row.envelope_id));
+    return rows.filter((row) => !gone.has(row));
   }
 
   /** Whether any envelope still keeps its ciphertext in this segment file (see BlobCollector). */
