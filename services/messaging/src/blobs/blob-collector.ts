@@ -1,6 +1,7 @@
 import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
+import { PeriodicTask } from '../domain/periodic-task.js';
 import { SEGMENT_HEADER_BYTES, parseSegmentName, pidOfHeader, sealedSegmentName } from './blob-files.js';
 
 /**
@@ -41,26 +42,20 @@ export interface CollectorPass {
  * already deleted by another is simply gone.
  */
 export class BlobCollector {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly task: PeriodicTask;
   private readonly isAlive: (pid: number) => boolean;
 
   constructor(private readonly options: BlobCollectorOptions) {
     this.isAlive = options.isAlive ?? processIsAlive;
+    this.task = new PeriodicTask('collecting ciphertext segments', options.intervalMs, () => this.collectOnce(), options.logger);
   }
 
   start(): void {
-    this.timer ??= setInterval(() => {
-      this.running ??= this.collectOnce()
-        .catch((error: unknown) => this.options.logger?.warn({ err: error }, 'collecting ciphertext segments failed; will retry'))
-        .finally(() => (this.running = undefined));
-    }, this.options.intervalMs).unref();
+    this.task.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One pass; returns the segments deleted. */

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ExpireStep } from '../store/queue.store.js';
 import type { Writer } from '../writer/writer.js';
+import { PeriodicTask } from './periodic-task.js';
 
 /** Rows deleted per transaction, so a large backlog never holds the write lock for long. */
 const SWEEP_CHUNK = 1000;
@@ -10,8 +11,7 @@ const SWEEP_CHUNK = 1000;
  * idempotency records of messages as old (a retry that late is a new message).
  */
 export class RetentionSweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly options: {
@@ -21,20 +21,16 @@ export class RetentionSweeper {
       clock: () => number;
       logger?: Pick<FastifyBaseLogger, 'warn' | 'info'>;
     },
-  ) {}
-
-  start(): void {
-    this.timer ??= setInterval(() => {
-      this.running ??= this.sweepOnce()
-        .catch((error: unknown) => this.options.logger?.warn({ err: error }, 'retention sweep failed; will retry'))
-        .finally(() => (this.running = undefined));
-    }, this.options.intervalMs).unref();
+  ) {
+    this.task = new PeriodicTask('retention sweep', options.intervalMs, () => this.sweepOnce(), options.logger);
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  start(): void {
+    this.task.start();
+  }
+
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One full pass; returns how many envelopes and messages were deleted. */

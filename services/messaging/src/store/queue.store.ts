@@ -72,10 +72,10 @@ export class QueueStore {
       yield* execute(`update devices set queue_depth = queue_depth + ? where device_id in (${placeholders(deviceIds.length)})`, [count, ...deviceIds]);
     }
     const stored: StoredEnvelope[] = [];
+    const { appender, minBytes } = this.blobs;
     for (let start = 0; start < envelopes.length; start += INSERT_CHUNK) {
       const chunk = envelopes.slice(start, start + INSERT_CHUNK);
       const values: unknown[] = [];
-      const { appender, minBytes } = this.blobs;
       for (const e of chunk) {
         values.push(e.device_id, e.message_id, e.conversation_id, e.seq, e.sender_account_id, e.sender_device_id, e.client_message_id, e.sent_at);
         if (appender === undefined || e.ciphertext.byteLength < minBytes) values.push(e.ciphertext, null, null, null);
