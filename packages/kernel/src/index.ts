@@ -41,4 +41,6 @@ export { AuthEventsFollower } from './events/auth-events.follower.js';
 export type { AuthEventsFollowerOptions } from './events/auth-events.follower.js';
 
 export { openServiceResources } from './service/service-resources.js';
+export { PeriodicTask } from './service/periodic-task.js';
+export type { PeriodicTaskLog } from './service/periodic-task.js';
 export type { ServiceResources, ServiceResourceOptions } from './service/service-resources.js';

@@ -1,9 +1,8 @@
-import { AUTH_EVENTS_CHANNEL, createServer, openServiceResources } from '@sanctum/kernel';
+import { AUTH_EVENTS_CHANNEL, PeriodicTask, createServer, openServiceResources } from '@sanctum/kernel';
 import type { Database, NotificationBus, SanctumApp, ServiceResources } from '@sanctum/kernel';
 import type { AuthConfig } from './config.js';
 import { AccessTokenIssuer } from './domain/access-token.issuer.js';
 import { AccountService } from './domain/account.service.js';
-import { every } from './domain/background-task.js';
 import { ChallengeService } from './domain/challenge.service.js';
 import { systemClock } from './domain/clock.js';
 import type { Clock } from './domain/clock.js';
@@ -118,10 +117,11 @@ async function assemble(deps: AuthDeps, clock: Clock, resources: ServiceResource
     notifier.wakeAll();
   });
   const maintenance = new Maintenance(data, ring, clock, config.EVENT_RETENTION_DAYS);
-  const timers = [
-    every(config.MAINTENANCE_INTERVAL_S * 1000, () => maintenance.run(), 'maintenance', app.log),
-    every(config.SIGNING_KEY_RELOAD_S * 1000, () => ring.load(), 'signing-key reload', app.log),
+  const tasks = [
+    new PeriodicTask('maintenance', config.MAINTENANCE_INTERVAL_S * 1000, () => maintenance.run(), app.log),
+    new PeriodicTask('signing-key reload', config.SIGNING_KEY_RELOAD_S * 1000, () => ring.load(), app.log),
   ];
+  for (const task of tasks) task.start();
 
   // Long polls end first, so closing does not wait for them.
   app.addHook('preClose', async () => {
@@ -129,7 +129,8 @@ async function assemble(deps: AuthDeps, clock: Clock, resources: ServiceResource
     notifier.close();
   });
   app.addHook('onClose', async () => {
-    for (const timer of timers) clearInterval(timer);
+    // A maintenance pass under way finishes before the database closes under it.
+    await Promise.all(tasks.map((task) => task.stop()));
     await unsubscribe();
     await resources.close();
   });

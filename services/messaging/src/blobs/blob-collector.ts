@@ -1,7 +1,7 @@
 import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PeriodicTask } from '@sanctum/kernel';
 import type { FastifyBaseLogger } from 'fastify';
-import { PeriodicTask } from '../domain/periodic-task.js';
 import { SEGMENT_HEADER_BYTES, parseSegmentName, pidOfHeader, sealedSegmentName } from './blob-files.js';
 
 /**

@@ -1,7 +1,7 @@
+import { PeriodicTask } from '@sanctum/kernel';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ExpireStep } from '../store/queue.store.js';
 import type { Writer } from '../writer/writer.js';
-import { PeriodicTask } from './periodic-task.js';
 
 /** Rows deleted per transaction, so a large backlog never holds the write lock for long. */
 const SWEEP_CHUNK = 1000;

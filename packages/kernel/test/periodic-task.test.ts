@@ -1,6 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { PeriodicTask } from '../src/domain/periodic-task.js';
-import { until } from './support/harness.js';
+import { describe, expect, it, vi } from 'vitest';
+import { PeriodicTask } from '../src/service/periodic-task.js';
 
 describe('PeriodicTask', () => {
   it('skips ticks while a pass runs, logs a failed pass and runs again, and stop waits for the pass under way', async () => {
@@ -23,11 +22,16 @@ describe('PeriodicTask', () => {
           concurrent -= 1;
         }
       },
-      { warn: (_details: object, message: string) => warnings.push(message) } as never,
+      { warn: (_details, message) => warnings.push(message) },
     );
     task.start();
     task.start(); // a second start keeps the one timer
-    await until(() => passes >= 3, 'the third pass');
+    await vi.waitFor(
+      () => {
+        expect(passes).toBeGreaterThanOrEqual(3);
+      },
+      { timeout: 5000, interval: 5 },
+    );
     await new Promise((resolve) => setTimeout(resolve, 40)); // ticks while the third pass hangs
     expect(passes).toBe(3);
     expect(warnings).toEqual(['test pass failed; will retry']);

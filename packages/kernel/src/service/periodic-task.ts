@@ -1,11 +1,20 @@
-import type { FastifyBaseLogger } from 'fastify';
+/** Where a pass's failure is reported (the app's logger). */
+export interface PeriodicTaskLog {
+  warn(details: object, message: string): void;
+}
 
 /**
- * Runs `pass` every `intervalMs` in the background (the retention sweeper,
- * the segment collector): a tick is skipped while the previous pass is still
- * going, a failure is logged and retried at the next tick, and the timer does
- * not keep the process alive. `stop` waits for the pass under way, so a
- * service closes its database only after it.
+ * Runs `pass` every `intervalMs` in the background (Auth's maintenance and
+ * signing-key reload, Messaging's retention sweeper and segment collector): a
+ * tick is skipped while the previous pass is still going, a failure is logged
+ * and retried at the next tick, and the timer does not keep the process
+ * alive. `stop` waits for the pass under way, so a service closes its
+ * database only after it.
+ *
+ * @example
+ * const sweeper = new PeriodicTask('retention sweep', 60_000, () => sweep(), app.log);
+ * sweeper.start();
+ * app.addHook('onClose', () => sweeper.stop());
  */
 export class PeriodicTask {
   private timer: NodeJS.Timeout | undefined;
@@ -16,7 +25,7 @@ export class PeriodicTask {
     private readonly what: string,
     private readonly intervalMs: number,
     private readonly pass: () => Promise<unknown>,
-    private readonly logger?: Pick<FastifyBaseLogger, 'warn'>,
+    private readonly logger?: PeriodicTaskLog,
   ) {}
 
   start(): void {
