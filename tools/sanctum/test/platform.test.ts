@@ -42,10 +42,22 @@ describe('the platform launcher (npm start)', () => {
     expect(lines.some((l) => l.includes('shutting down'))).toBe(true);
   });
 
-  it('writes each service log to its own file when asked, and shares one internal token', async () => {
+  it('writes each service log to its own file when asked, shares one internal token, and passes node flags through', async () => {
     dir = mkdtempSync(join(tmpdir(), 'sanctum-platform-'));
     const dataDir = join(dir, 'data');
-    platform = await startPlatform({ rootDir: repoRoot(), dataDir, logDir: join(dir, 'logs'), ports: await ports(), baseEnv: { PATH: process.env.PATH } });
+    platform = await startPlatform({
+      rootDir: repoRoot(),
+      dataDir,
+      logDir: join(dir, 'logs'),
+      ports: await ports(),
+      baseEnv: { PATH: process.env.PATH },
+      nodeArgs: ['--stack-size=900'],
+    });
+    if (process.platform === 'linux') {
+      for (const service of platform.services) {
+        expect(readFileSync(`/proc/${String(service.process.pid)}/cmdline`, 'utf8').split('\0')).toContain('--stack-size=900');
+      }
+    }
     await platform.stop();
     for (const name of ['auth', 'directory', 'messaging']) {
       expect(readFileSync(join(dir, 'logs', `${name}.log`), 'utf8')).toContain('"msg":"shutting down"');

@@ -26,6 +26,12 @@ export interface PlatformOptions {
   serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   /** The parent's environment, passed through (PATH and friends). */
   baseEnv?: Record<string, string | undefined>;
+  /**
+   * Flags for each service's `node` (`--cpu-prof`, `--perf-basic-prof`):
+   * Node refuses the profilers in NODE_OPTIONS, so profiling a service under
+   * a smoke run's load needs them on its command line.
+   */
+  nodeArgs?: readonly string[];
   /** How long each service may take to answer /readyz (default 60 s). */
   readyTimeoutMs?: number;
   /**
@@ -88,7 +94,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ...options.env,
       ...options.serviceEnv?.[name],
     };
-    const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     pipeOutput(name, child, options);
     const exited = new Promise<number | string>((resolveExit) => {
       child.on('exit', (code, signal) => {

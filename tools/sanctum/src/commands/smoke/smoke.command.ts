@@ -138,7 +138,7 @@ export async function smokeCommand(options: SmokeOptions): Promise<SmokeRun> {
         logDir,
         ports: { auth: await freePort(), directory: await freePort(), messaging: await freePort() },
         ...SMOKE_SERVICE_ENV,
-        ...(options.baseEnv === undefined ? {} : { baseEnv: embeddedDefault(options.baseEnv) }),
+        ...(options.baseEnv === undefined ? {} : { baseEnv: embeddedDefault(options.baseEnv), nodeArgs: serviceNodeArgs(options.baseEnv) }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
       const running = platform;
@@ -287,6 +287,11 @@ function interruption(signal: AbortSignal | undefined, onAbort: () => void): Pro
 function embeddedDefault(env: Record<string, string | undefined>): Record<string, string | undefined> {
   const { DATABASE_URL: _database, REDIS_URL: _redis, ...rest } = env;
   return rest;
+}
+
+/** `SANCTUM_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"`: flags for each service's `node`, to profile it under the run's load. */
+function serviceNodeArgs(env: Record<string, string | undefined>): string[] {
+  return (env.SANCTUM_SERVICE_NODE_ARGS ?? '').split(/\s+/).filter((arg) => arg !== '');
 }
 
 function defaultUrls(): ServiceUrls {
