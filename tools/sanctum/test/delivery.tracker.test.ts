@@ -74,6 +74,12 @@ describe('SendBodyBuilder', () => {
     }
     // Two devices never get the same bytes in one send.
     expect(body.envelopes[0]?.ciphertext).not.toBe(body.envelopes[1]?.ciphertext);
+    // Few pieces (undici writes each with a system call): the head, then per device its ciphertext and what joins the next.
+    expect(pieces.chunks).toHaveLength(4);
+    const single = builder.chunks('run.load-64k.8', builder.devicePrefixes(['dev-a']), 8);
+    expect(single.chunks).toHaveLength(2);
+    expect(JSON.parse(Buffer.concat(single.chunks).toString())).toMatchObject({ clientMessageId: 'run.load-64k.8', envelopes: [{ deviceId: 'dev-a' }] });
+    expect(() => builder.devicePrefixes([])).toThrow(/at least one device/);
     expect(() => new SendBodyBuilder(0)).toThrow(/at least one byte/);
   });
 });

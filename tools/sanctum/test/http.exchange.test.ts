@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exchange, exchangeWithin } from '../src/lib/load/http.exchange.js';
+import { WaitingRequests, exchange, exchangeWithin } from '../src/lib/load/http.exchange.js';
 import type { SendRequest } from '../src/lib/load/load-target.contract.js';
 import { startReferenceServer } from './helpers/reference-server.js';
 import type { ReferenceServer } from './helpers/reference-server.js';
@@ -58,12 +58,18 @@ describe('exchange: one load request through undici dispatch', () => {
     const pool = await poolFor('hang');
     const first = request(0);
     const second = request(1);
-    const running = exchange(pool, { path: '/', method: 'GET' }, first);
-    const queued = exchange(pool, { path: '/', method: 'GET' }, second);
+    const waiting = new WaitingRequests();
+    const running = exchange(pool, { path: '/', method: 'GET' }, first, waiting);
+    const queued = exchange(pool, { path: '/', method: 'GET' }, second, waiting);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The first is being answered (slowly); the second waits for the one connection.
+    expect(waiting.count).toBe(1);
+    expect(pool.stats.running).toBe(1);
     second.cancel?.(new Error('queued request timed out'));
     first.cancel?.(new Error('request timed out'));
     await expect(running).resolves.toMatchObject({ kind: 'connection' });
     await expect(queued).resolves.toEqual({ kind: 'connection', detail: 'queued request timed out' });
+    expect(waiting.count).toBe(0);
   });
 
   it('exchangeWithin gives up after its timeout and reports a refused connection as an outcome, never a throw', async () => {

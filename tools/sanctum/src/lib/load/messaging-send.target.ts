@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { exchange, exchangeWithin } from './http.exchange.js';
+import { WaitingRequests, exchange, exchangeWithin } from './http.exchange.js';
 import { loadPool } from './http.target.js';
 import { DeliveryTracker } from './delivery.tracker.js';
 import type { Dispatcher } from 'undici';
@@ -7,6 +7,7 @@ import type { LoadTarget, LoadTargetFactory, SendOutcome, SendRequest, ServiceUr
 import { MessagingFleet } from './messaging.fleet.js';
 import type { FleetOptions, SendRoute } from './messaging.fleet.js';
 import { SendBodyBuilder } from './send-body.builder.js';
+import type { RoutePrefixes } from './send-body.builder.js';
 
 export interface MessagingSendOptions extends FleetOptions {
   /** How long a scenario's `close` waits for the copies of its last 2xx sends to arrive (default 10 s). */
@@ -45,6 +46,7 @@ export function messagingSendTarget(options: MessagingSendOptions = {}): LoadTar
 
 async function openSendSession(urls: ServiceUrls, fleet: MessagingFleet, context: TargetOpenContext, graceMs: number): Promise<TargetSession> {
   const pool = loadPool(new URL(urls.messaging).origin, context);
+  const waiting = new WaitingRequests();
   const builder = new SendBodyBuilder(context.payloadBytes > 0 ? context.payloadBytes : 1024);
   const routes: PreparedRoute[] = fleet.routes.map((route) => ({
     route,
@@ -89,13 +91,13 @@ async function openSendSession(urls: ServiceUrls, fleet: MessagingFleet, context
     send: async (request: SendRequest): Promise<SendOutcome> => {
       const clientMessageId = `${tag}.${request.index}`;
       // A warm-up send's envelopes arrive unmatched and are acked like any other; only measured sends are counted.
-      if (request.index < context.warmupRequests) return exchange(pool, sendOptions(request.index, clientMessageId), request);
+      if (request.index < context.warmupRequests) return exchange(pool, sendOptions(request.index, clientMessageId), request, waiting);
       tracker.sent(clientMessageId, request.index, request.intendedAt, routeOf(routes, request.index).route.deviceIds);
-      const outcome = await exchange(pool, sendOptions(request.index, clientMessageId), request);
+      const outcome = await exchange(pool, sendOptions(request.index, clientMessageId), request, waiting);
       tracker.settled(clientMessageId, outcome.kind === 'ok' ? 'ok' : outcome.kind === 'status' && outcome.status < 500 ? 'refused' : 'unknown');
       return outcome;
     },
-    queued: () => pool.stats.queued + pool.stats.pending,
+    queued: () => waiting.count,
     close: async () => {
       await tracker.drained(graceMs);
       fleet.onEnvelope = () => undefined;
@@ -113,7 +115,7 @@ async function openSendSession(urls: ServiceUrls, fleet: MessagingFleet, context
 interface PreparedRoute {
   readonly route: SendRoute;
   readonly path: string;
-  readonly prefixes: readonly Buffer[];
+  readonly prefixes: RoutePrefixes;
 }
 
 /** Requests go round the routes, so every sender device carries an equal share of the rate. */

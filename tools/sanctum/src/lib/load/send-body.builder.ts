@@ -9,6 +9,14 @@ export interface BodyChunks {
   readonly length: number;
 }
 
+/** A route's devices as the pieces around their ciphertexts, computed once per route (`devicePrefixes`). */
+export interface RoutePrefixes {
+  /** `{"deviceId":"…","ciphertext":"` of the first device, joined with each request's head. */
+  readonly first: string;
+  /** `,{"deviceId":"…","ciphertext":"` of each further device. */
+  readonly rest: readonly Buffer[];
+}
+
 /**
  * The JSON body of one Messaging send, built from pre-encoded parts: one
  * ciphertext of the scenario's size per recipient device, random bytes in
@@ -19,36 +27,44 @@ export interface BodyChunks {
  * ciphertexts is rotated instead; only the clientMessageId is new each time.
  */
 export class SendBodyBuilder {
-  private readonly ciphertexts: Buffer[];
-  private readonly closing = Buffer.from('"}');
-  private readonly comma = Buffer.from(',');
-  private readonly end = Buffer.from(']}');
+  /** Each pooled ciphertext closed for a device that others follow (`…"},`) and for the last one (`…"}]}`). */
+  private readonly followed: Buffer[];
+  private readonly last: Buffer[];
 
   constructor(readonly ciphertextBytes: number) {
     if (!Number.isInteger(ciphertextBytes) || ciphertextBytes < 1) throw new Error('a ciphertext is at least one byte');
-    this.ciphertexts = Array.from({ length: POOL_SIZE }, () => Buffer.from(randomBytes(ciphertextBytes).toString('base64url')));
+    const ciphertexts = Array.from({ length: POOL_SIZE }, () => randomBytes(ciphertextBytes).toString('base64url'));
+    this.followed = ciphertexts.map((text) => Buffer.from(`${text}"}`));
+    this.last = ciphertexts.map((text) => Buffer.from(`${text}"}]}`));
   }
 
-  /** Parts for a route's devices, computed once per route: `{"deviceId":"…","ciphertext":"`. */
-  devicePrefixes(deviceIds: readonly string[]): Buffer[] {
-    return deviceIds.map((deviceId) => Buffer.from(`{"deviceId":${JSON.stringify(deviceId)},"ciphertext":"`));
+  devicePrefixes(deviceIds: readonly string[]): RoutePrefixes {
+    const prefix = (deviceId: string): string => `{"deviceId":${JSON.stringify(deviceId)},"ciphertext":"`;
+    const [first, ...rest] = deviceIds;
+    if (first === undefined) throw new Error('a send is addressed to at least one device');
+    return { first: prefix(first), rest: rest.map((deviceId) => Buffer.from(`,${prefix(deviceId)}`)) };
   }
 
   /**
-   * The body as pieces: the small ones new, the ciphertexts shared.
-   * Joining them cost an 87 KB allocation per 64 KiB send outside the
-   * JavaScript heap, and V8 answers that much external memory (87 MB/s at
-   * 1,000 sends/s) with a full collection every few hundred milliseconds,
-   * each a pause in the generator's schedule. Written in pieces (with a
-   * content-length), nothing of that size is allocated.
+   * The body as pieces: the head new, the ciphertexts shared. Joining them
+   * cost an 87 KB allocation per 64 KiB send outside the JavaScript heap,
+   * and V8 answers that much external memory (87 MB/s at 1,000 sends/s)
+   * with a full collection every few hundred milliseconds, each a pause in
+   * the generator's schedule. Written in pieces (with a content-length),
+   * nothing of that size is allocated; and as few pieces as that allows
+   * (two for one device), since undici writes each with a system call of
+   * its own.
    */
-  chunks(clientMessageId: string, devicePrefixes: readonly Buffer[], index: number): BodyChunks {
-    const chunks: Buffer[] = [Buffer.from(`{"clientMessageId":${JSON.stringify(clientMessageId)},"envelopes":[`)];
-    devicePrefixes.forEach((prefix, i) => {
-      if (i > 0) chunks.push(this.comma);
-      chunks.push(prefix, this.ciphertexts[(index + i) % POOL_SIZE] ?? this.closing, this.closing);
-    });
-    chunks.push(this.end);
+  chunks(clientMessageId: string, prefixes: RoutePrefixes, index: number): BodyChunks {
+    const head = Buffer.from(`{"clientMessageId":${JSON.stringify(clientMessageId)},"envelopes":[${prefixes.first}`);
+    const chunks: Buffer[] = [head];
+    const devices = prefixes.rest.length + 1;
+    for (let i = 0; i < devices; i += 1) {
+      const separator = i > 0 ? prefixes.rest[i - 1] : undefined;
+      if (separator !== undefined) chunks.push(separator);
+      const ciphertext = (i === devices - 1 ? this.last : this.followed)[(index + i) % POOL_SIZE];
+      if (ciphertext !== undefined) chunks.push(ciphertext);
+    }
     let length = 0;
     for (const chunk of chunks) length += chunk.length;
     return { chunks, length };
