@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { freePort } from './free-port.js';
 
 export const SERVICE_NAMES = ['auth', 'directory', 'messaging'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -57,6 +58,17 @@ export interface Platform {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** A service could not listen because its port was taken: the one failure that other ports cure. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly service: ServiceName,
+    readonly port: number,
+  ) {
+    super(`${service} could not listen on port ${port}: it is in use (another process holds it)`);
+    this.name = 'PortInUseError';
+  }
+}
+
 /** The internal token the three services share; kept in the data folder so restarts agree. */
 export function internalTokenFor(dataDir: string): string {
   const file = join(dataDir, 'internal-token');
@@ -81,7 +93,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   if (options.logDir !== undefined) mkdirSync(options.logDir, { recursive: true });
   const authUrl = `http://${host}:${ports.auth}`;
 
-  const services: RunningService[] = SERVICE_NAMES.map((name) => {
+  const launched = SERVICE_NAMES.map((name) => {
     const main = join(options.rootDir, 'services', name, 'dist', 'main.js');
     if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
     const env: Record<string, string | undefined> = {
@@ -96,13 +108,16 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     };
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), main], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     pipeOutput(name, child, options);
+    const startup = watchStartup(child);
     const exited = new Promise<number | string>((resolveExit) => {
       child.on('exit', (code, signal) => {
         resolveExit(code ?? signal ?? 'unknown');
       });
     });
-    return { name, url: `http://${host}:${ports[name]}`, process: child, exited };
+    const service: RunningService = { name, url: `http://${host}:${ports[name]}`, process: child, exited };
+    return { service, port: ports[name], startup };
   });
+  const services = launched.map((l) => l.service);
 
   const platform: Platform = {
     services,
@@ -111,12 +126,61 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   };
   try {
     // Generous: on a busy 2-core CI runner three cold Node processes can take well over 10 s to answer.
-    await Promise.all(services.map((s) => waitUntilReady(s, options.readyTimeoutMs ?? 60_000, options.signal)));
+    await Promise.all(launched.map((l) => waitUntilReady(l.service, options.readyTimeoutMs ?? 60_000, options.signal, l)));
   } catch (error) {
     await platform.stop(2000);
     throw error;
+  } finally {
+    for (const l of launched) l.startup.stop();
   }
   return platform;
+}
+
+/**
+ * `startPlatform` on ports that were free a moment before. Another process
+ * can take one in between (an outgoing connection's local port, on a busy
+ * machine); the service then cannot listen, and the platform is started
+ * again on other ports, up to `attempts` times in all.
+ */
+export async function startPlatformOnFreePorts(
+  options: Omit<PlatformOptions, 'ports'>,
+  attempts = 3,
+  pickPort: () => Promise<number> = freePort,
+): Promise<Platform> {
+  for (let attempt = 1; ; attempt += 1) {
+    const ports = { auth: await pickPort(), directory: await pickPort(), messaging: await pickPort() };
+    try {
+      return await startPlatform({ ...options, ports });
+    } catch (error) {
+      if (!(error instanceof PortInUseError) || attempt >= attempts) throw error;
+    }
+  }
+}
+
+interface StartupWatch {
+  /** The service said its address was in use (Node's EADDRINUSE) before it was ready. */
+  readonly addressInUse: boolean;
+  /** Resolves once its output pipes have closed (after its exit), so everything it printed has been seen. */
+  readonly closed: Promise<void>;
+  stop(): void;
+}
+
+/** Watches a service's output until it is ready, for the one start-up failure worth telling apart. */
+function watchStartup(child: ChildProcess): StartupWatch {
+  const onData = (chunk: Buffer): void => {
+    if (chunk.includes('EADDRINUSE')) watch.addressInUse = true;
+  };
+  const watch = {
+    addressInUse: false,
+    closed: new Promise<void>((resolveClosed) => child.once('close', () => { resolveClosed(); })),
+    stop: (): void => {
+      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onData);
+    },
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  return watch;
 }
 
 function pipeOutput(name: ServiceName, child: ChildProcess, options: PlatformOptions): void {
@@ -132,12 +196,22 @@ function pipeOutput(name: ServiceName, child: ChildProcess, options: PlatformOpt
   }
 }
 
-async function waitUntilReady(service: RunningService, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+async function waitUntilReady(
+  service: RunningService,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  launch: { readonly port: number; readonly startup: StartupWatch },
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exitedEarly: number | string | undefined;
   void service.exited.then((code) => (exitedEarly = code));
   while (Date.now() < deadline) {
-    if (exitedEarly !== undefined) throw new Error(`${service.name} exited during start-up (${exitedEarly}); see its log`);
+    if (exitedEarly !== undefined) {
+      // Its last output may still be on the way: the pipes close after the exit.
+      await Promise.race([launch.startup.closed, new Promise((r) => setTimeout(r, 2000))]);
+      if (launch.startup.addressInUse) throw new PortInUseError(service.name, launch.port);
+      throw new Error(`${service.name} exited during start-up (${exitedEarly}); see its log`);
+    }
     if (signal?.aborted === true) throw new Error('start-up was interrupted');
     try {
       const response = await fetch(`${service.url}/readyz`, { signal: AbortSignal.timeout(1000) });

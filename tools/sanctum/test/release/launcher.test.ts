@@ -1,10 +1,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
+import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCommand } from '../../src/commands/start/start.command.js';
 import { freePort } from '../../src/lib/free-port.js';
-import { internalTokenFor, SERVICE_NAMES, startPlatform } from '../../src/lib/platform.js';
+import { internalTokenFor, PortInUseError, SERVICE_NAMES, startPlatform, startPlatformOnFreePorts } from '../../src/lib/platform.js';
 import type { Platform, ServiceName } from '../../src/lib/platform.js';
 import { repoRoot } from '../../src/lib/repo-root.js';
 
@@ -147,7 +149,7 @@ describe('the platform launcher (stand-in services on free ports)', () => {
       // A free port can be taken between `freePort` and the service's listen (by another test's outgoing
       // connection, say): the stand-in then exits at start. That is not what this test is about; try other ports.
       if (failure === undefined) break;
-      if (attempt === 3 || !failure.message.includes('exited during start-up')) throw failure;
+      if (attempt === 3 || !(failure instanceof PortInUseError)) throw failure;
     }
     interrupt.abort('SIGINT');
     await expect(start).rejects.toThrow('start-up was interrupted');
@@ -157,6 +159,40 @@ describe('the platform launcher (stand-in services on free ports)', () => {
     await expect(startPlatform({ ...options, onLine: (_service, line) => late.push(line) })).rejects.toThrow('start-up was interrupted');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(late).toEqual([]);
+  });
+
+  it('tells a taken port apart, and on free ports starts again on others when one was taken in between', async () => {
+    // Holds a port; the launcher's /readyz polls that reach it are hung up on, so closing it does not wait for them.
+    const holder: Server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const taken = (holder.address() as { port: number }).port;
+    try {
+      const root = fakeRoot();
+      const base = { rootDir: root, dataDir: join(root, 'data'), baseEnv: { PATH: process.env.PATH } };
+      const refused = startPlatform({ ...base, ports: { ...(await ports()), directory: taken } });
+      await expect(refused).rejects.toThrow(new PortInUseError('directory', taken));
+      await expect(refused).rejects.toThrow(`directory could not listen on port ${taken}: it is in use`);
+
+      // The first pick hands out the taken port; the second attempt gets free ones.
+      const picks = [taken];
+      const platform = await startPlatformOnFreePorts(base, 3, async () => picks.shift() ?? freePort());
+      platforms.push(platform);
+      expect(platform.services.map((s) => s.url)).not.toContain(`http://127.0.0.1:${taken}`);
+      for (const service of platform.services) expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
+
+      // Any other failure is not retried: it would fail the same way again.
+      const broken = fakeRoot();
+      let attempts = 0;
+      await expect(
+        startPlatformOnFreePorts({ ...base, rootDir: broken, serviceEnv: { auth: { EXIT_AT_START: '3' } } }, 3, async () => {
+          attempts += 1;
+          return freePort();
+        }),
+      ).rejects.toThrow('auth exited during start-up (3)');
+      expect(attempts).toBe(3);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 
   it('asks for a build when a service is missing', async () => {

@@ -3,7 +3,6 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../../lib/free-port.js';
 import type { LoadTarget, LoadTargetFactory, ServiceUrls } from '../../lib/load/load-target.contract.js';
 import { runOpenLoop } from '../../lib/load/open-loop.generator.js';
 import type { SecondProgress } from '../../lib/load/open-loop.generator.js';
@@ -18,7 +17,7 @@ import { planScenarios } from '../../lib/load/scenario.catalog.js';
 import type { ScenarioPlan } from '../../lib/load/scenario.catalog.js';
 import { loadSloFile } from '../../lib/load/slo.loader.js';
 import type { SloFile } from '../../lib/load/slo.schema.js';
-import { DEFAULT_PORTS, startPlatform } from '../../lib/platform.js';
+import { DEFAULT_PORTS, startPlatformOnFreePorts } from '../../lib/platform.js';
 import type { Platform, PlatformOptions, SERVICE_NAMES } from '../../lib/platform.js';
 import { repoRoot } from '../../lib/repo-root.js';
 import { SMOKE_RESULT_SCHEMA_VERSION } from '../../lib/smoke-result.js';
@@ -132,11 +131,10 @@ export async function smokeCommand(options: SmokeOptions): Promise<SmokeRun> {
     if (options.urls === undefined) {
       dataDir = await mkdtemp(join(tmpdir(), 'sanctum-smoke-'));
       say('Starting Auth, Directory and Messaging from this checkout…');
-      platform = await startPlatform({
+      platform = await startPlatformOnFreePorts({
         rootDir,
         dataDir,
         logDir,
-        ports: { auth: await freePort(), directory: await freePort(), messaging: await freePort() },
         ...SMOKE_SERVICE_ENV,
         ...(options.baseEnv === undefined ? {} : { baseEnv: embeddedDefault(options.baseEnv), nodeArgs: serviceNodeArgs(options.baseEnv) }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
