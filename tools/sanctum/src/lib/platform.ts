@@ -126,7 +126,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   };
   try {
     // Generous: on a busy 2-core CI runner three cold Node processes can take well over 10 s to answer.
-    await Promise.all(launched.map((l) => waitUntilReady(l.service, options.readyTimeoutMs ?? 60_000, options.signal, l)));
+    await Promise.all(launched.map((l) => waitUntilReady(l, options.readyTimeoutMs ?? 60_000, options.signal)));
   } catch (error) {
     await platform.stop(2000);
     throw error;
@@ -197,10 +197,9 @@ function pipeOutput(name: ServiceName, child: ChildProcess, options: PlatformOpt
 }
 
 async function waitUntilReady(
-  service: RunningService,
+  { service, port, startup }: { readonly service: RunningService; readonly port: number; readonly startup: StartupWatch },
   timeoutMs: number,
   signal: AbortSignal | undefined,
-  launch: { readonly port: number; readonly startup: StartupWatch },
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exitedEarly: number | string | undefined;
@@ -208,8 +207,10 @@ async function waitUntilReady(
   while (Date.now() < deadline) {
     if (exitedEarly !== undefined) {
       // Its last output may still be on the way: the pipes close after the exit.
-      await Promise.race([launch.startup.closed, new Promise((r) => setTimeout(r, 2000))]);
-      if (launch.startup.addressInUse) throw new PortInUseError(service.name, launch.port);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([startup.closed, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
+      if (startup.addressInUse) throw new PortInUseError(service.name, port);
       throw new Error(`${service.name} exited during start-up (${exitedEarly}); see its log`);
     }
     if (signal?.aborted === true) throw new Error('start-up was interrupted');

@@ -58,15 +58,19 @@ export class SendBodyBuilder {
   chunks(clientMessageId: string, prefixes: RoutePrefixes, index: number): BodyChunks {
     const head = Buffer.from(`{"clientMessageId":${JSON.stringify(clientMessageId)},"envelopes":[${prefixes.first}`);
     const chunks: Buffer[] = [head];
-    const devices = prefixes.rest.length + 1;
-    for (let i = 0; i < devices; i += 1) {
-      const separator = i > 0 ? prefixes.rest[i - 1] : undefined;
-      if (separator !== undefined) chunks.push(separator);
-      const ciphertext = (i === devices - 1 ? this.last : this.followed)[(index + i) % POOL_SIZE];
-      if (ciphertext !== undefined) chunks.push(ciphertext);
-    }
+    prefixes.rest.forEach((separator, i) => {
+      chunks.push(pooled(this.followed, index + i), separator);
+    });
+    chunks.push(pooled(this.last, index + prefixes.rest.length));
     let length = 0;
     for (const chunk of chunks) length += chunk.length;
     return { chunks, length };
   }
+}
+
+/** The `n`th ciphertext of a pool, round and round. */
+function pooled(pool: readonly Buffer[], n: number): Buffer {
+  const ciphertext = pool[n % POOL_SIZE];
+  if (ciphertext === undefined) throw new Error(`the ciphertext pool holds ${POOL_SIZE}`);
+  return ciphertext;
 }
