@@ -13,12 +13,19 @@ import { registerChat } from './commands/chat/chat.cli.js';
 import type { CliContext } from './lib/cli-context.js';
 import { createProgram, runCli } from './lib/cli-program.js';
 import { onStopSignal } from './lib/process/stop-signal.js';
+import { runRelaunched, smokeRelaunchArgs } from './lib/process/smoke-heap.js';
 
 // The entry point: the only place that reads process.env, the working
 // directory, the process streams and signals, and that ends the process with
 // the exit code runCli derives from the error (lib/exit-code.ts). Each
 // command's wiring lives in commands/<name>/<name>.cli.ts (one `register…`
 // line below per command).
+
+// `smoke` measures latency on its own event loop, so it runs with a larger
+// young generation, which only a node flag can set: in a relaunched process.
+const relaunch = smokeRelaunchArgs(process.argv, process.execArgv, process.env.NODE_OPTIONS);
+if (relaunch !== undefined) process.exit(await runRelaunched(relaunch));
+
 const context: CliContext = {
   env: process.env,
   cwd: process.cwd(),

@@ -33,4 +33,21 @@ describe('generator health', () => {
     expect(health.dispatchLagMs.max).toBeCloseTo(3, 2);
     expect(monitor.timeline()).toHaveLength(2);
   });
+
+  it('counts the garbage-collection pauses of the run, those not yet delivered to the observer included', async () => {
+    const monitor = new GeneratorHealthMonitor();
+    monitor.start();
+    // Enough short-lived garbage for several scavenges, kept just long enough that V8 cannot drop it unallocated.
+    let keep: unknown[] = [];
+    for (let i = 0; i < 2_000_000; i += 1) {
+      keep.push({ i, text: `garbage ${i}` });
+      if (keep.length > 1000) keep = [];
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    const { gcPauses } = monitor.finish(1);
+    expect(gcPauses?.minor).toBeGreaterThan(0);
+    expect(gcPauses?.totalMs).toBeGreaterThan(0);
+    expect(gcPauses?.maxMs).toBeGreaterThan(0);
+    expect(gcPauses?.maxMs).toBeLessThanOrEqual(gcPauses?.totalMs ?? 0);
+  });
 });

@@ -36,7 +36,14 @@ function run(overrides: Partial<OpenLoopResult> = {}): OpenLoopResult {
       { t: 2, scheduled: 100, completed: 95, errors: 0, latency, health },
     ],
     intervalLog: '',
-    generator: { dispatchLagMs: latency, eventLoopDelayMs: latency, cpuAvgPercent: 30, connections: 64, peakClientQueue: 3 },
+    generator: {
+      dispatchLagMs: latency,
+      eventLoopDelayMs: latency,
+      cpuAvgPercent: 30,
+      connections: 64,
+      peakClientQueue: 3,
+      gcPauses: { minor: 38, major: 2, totalMs: 378.5, maxMs: 12.9 },
+    },
     invalidReasons: ['dispatch lag max 900 ms exceeds 500 ms (the generator stalled)'],
     ...overrides,
   };
@@ -109,6 +116,7 @@ describe('reports', () => {
     expect(markdown).toContain('| delivery_latency_p95_ms | < 100.0 ms | 150.0 ms | ❌ |');
     expect(markdown).toContain('| auth | — | — | CPU not measured (1 samples) |');
     expect(markdown).toContain('Commit `unknown`');
+    expect(markdown).toContain('GC pauses 378.5 ms in all (38 minor, 2 major, longest 12.9 ms).');
   });
 
   it('the HTML report escapes what it shows and keeps the data from closing its script element', async () => {

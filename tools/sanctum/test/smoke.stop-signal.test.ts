@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SMOKE_NODE_FLAGS } from '../src/lib/process/smoke-heap.js';
 import { repoRoot } from '../src/lib/repo-root.js';
 import type { SmokeResult } from '../src/lib/smoke-result.js';
 import { testSloFile } from './helpers/slo-file.js';
@@ -21,6 +22,23 @@ afterEach(async () => {
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   dir = undefined;
 });
+
+/** The processes whose parent is `pid` (Linux /proc). */
+async function childrenOf(pid: number): Promise<number[]> {
+  const children: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(join('/proc', entry, 'stat'), 'utf8').catch(() => '');
+    // The fields after the command name in parentheses: state, then the parent's pid.
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (parent === pid) children.push(Number(entry));
+  }
+  return children;
+}
+
+async function commandLine(pid: number): Promise<string[]> {
+  return (await readFile(join('/proc', String(pid), 'cmdline'), 'utf8')).split('\0').filter((word) => word !== '');
+}
 
 function alive(pid: number): boolean {
   try {
@@ -60,6 +78,10 @@ describe('sanctum smoke stopped by a signal (the built CLI, real services)', () 
     });
     expect(pids).toHaveLength(3);
     expect(pids.every(alive)).toBe(true);
+    // The command runs in a relaunched process with the generator's larger young generation (lib/process/smoke-heap.ts).
+    const relaunched = await childrenOf(cli.pid ?? 0);
+    expect(relaunched).toHaveLength(1);
+    expect(await commandLine(relaunched[0] ?? 0)).toEqual([process.execPath, ...SMOKE_NODE_FLAGS, BIN, ...args]);
 
     const sentAt = performance.now();
     cli.kill('SIGTERM');

@@ -77,6 +77,24 @@ export interface GeneratorHealth {
   readonly connections: number;
   /** Most requests waiting in the client for a free connection at once (they still count from their intended time). */
   readonly peakClientQueue: number;
+  /**
+   * The generator's garbage-collection pauses over the scenario: answers that
+   * arrive during one are timed only after it, so they add to the latency
+   * measured. Absent in results written before 2026-12-02.
+   */
+  readonly gcPauses?: GcPauses;
+}
+
+/** Garbage-collection pauses of a process's main thread (perf_hooks `gc` entries). */
+export interface GcPauses {
+  /** Young-generation collections (scavenges). */
+  readonly minor: number;
+  /** Full collections (mark-compact). */
+  readonly major: number;
+  /** All pauses together, ms, incremental marking steps and weak callbacks included. */
+  readonly totalMs: number;
+  /** The longest one, ms. */
+  readonly maxMs: number;
 }
 
 /** Errors by kind. */

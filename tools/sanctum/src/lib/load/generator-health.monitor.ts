@@ -1,6 +1,6 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { IntervalHistogram } from 'node:perf_hooks';
-import type { GeneratorHealth, LatencySummary } from '../smoke-result.js';
+import { PerformanceObserver, constants as perfConstants, monitorEventLoopDelay } from 'node:perf_hooks';
+import type { IntervalHistogram, NodeGCPerformanceDetail, PerformanceEntry } from 'node:perf_hooks';
+import type { GcPauses, GeneratorHealth, LatencySummary } from '../smoke-result.js';
 import { msToUs, newHistogram, summarize } from './latency.recorder.js';
 
 /** How far the generator may fall behind before its run is invalid (from the SLO file's `generator` section). */
@@ -40,10 +40,12 @@ export class GeneratorHealthMonitor {
   private wallStart = performance.now();
   private wallMark = this.wallStart;
   private peakQueue = 0;
+  private readonly gc = new GcPauseCounter();
 
   start(): void {
     this.loopTotal.enable();
     this.loopSecond.enable();
+    this.gc.start();
     this.cpuStart = process.cpuUsage();
     this.cpuMark = this.cpuStart;
     this.wallStart = performance.now();
@@ -85,6 +87,7 @@ export class GeneratorHealthMonitor {
   finish(connections: number): GeneratorHealth {
     this.loopTotal.disable();
     this.loopSecond.disable();
+    const gcPauses = this.gc.finish();
     const cpu = process.cpuUsage(this.cpuStart);
     const wallMs = performance.now() - this.wallStart;
     const health: GeneratorHealth = {
@@ -93,9 +96,44 @@ export class GeneratorHealthMonitor {
       cpuAvgPercent: wallMs > 0 ? round(((cpu.user + cpu.system) / 1000 / wallMs) * 100) : 0,
       connections,
       peakClientQueue: this.peakQueue,
+      gcPauses,
     };
     this.lag.destroy();
     return health;
+  }
+}
+
+/**
+ * Counts the garbage-collection pauses of this thread while started. The
+ * observer's entries arrive on a later turn of the event loop, so `finish`
+ * also takes those still buffered.
+ */
+class GcPauseCounter {
+  private readonly observer = new PerformanceObserver((list) => {
+    this.add(list.getEntries());
+  });
+  private pauses = { minor: 0, major: 0, totalMs: 0, maxMs: 0 };
+
+  start(): void {
+    this.pauses = { minor: 0, major: 0, totalMs: 0, maxMs: 0 };
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+
+  finish(): GcPauses {
+    this.add(this.observer.takeRecords());
+    this.observer.disconnect();
+    const { minor, major, totalMs, maxMs } = this.pauses;
+    return { minor, major, totalMs: round(totalMs), maxMs: round(maxMs) };
+  }
+
+  private add(entries: readonly PerformanceEntry[]): void {
+    for (const entry of entries) {
+      const kind = (entry as PerformanceEntry & { detail?: NodeGCPerformanceDetail }).detail?.kind;
+      if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) this.pauses.minor += 1;
+      else if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) this.pauses.major += 1;
+      this.pauses.totalMs += entry.duration;
+      this.pauses.maxMs = Math.max(this.pauses.maxMs, entry.duration);
+    }
   }
 }
 

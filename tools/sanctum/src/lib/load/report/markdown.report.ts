@@ -67,7 +67,10 @@ function scenarioSection(s: ScenarioResult): string[] {
     lines.push(
       `Generator: dispatch lag p99 ${ms(g.dispatchLagMs.p99)} (max ${ms(g.dispatchLagMs.max)}), ` +
         `event-loop delay p99 ${ms(g.eventLoopDelayMs.p99)}, CPU ${g.cpuAvgPercent.toFixed(1)}% of a core, ` +
-        `${g.connections} connections, peak client queue ${g.peakClientQueue}.`,
+        `${g.connections} connections, peak client queue ${g.peakClientQueue}` +
+        (g.gcPauses === undefined
+          ? '.'
+          : `; GC pauses ${ms(g.gcPauses.totalMs)} in all (${g.gcPauses.minor} minor, ${g.gcPauses.major} major, longest ${ms(g.gcPauses.maxMs)}).`),
       '',
     );
   }
