@@ -143,6 +143,25 @@ describe('the adaptive writer', () => {
     expect(moves.map((move) => move.to)).toEqual(['thread', 'event-loop']);
   });
 
+  it('stays on the thread while the loop, calm as it is, could not also hold the commits that would come back to it', async () => {
+    const { writer, moves, window } = harness({ ...POLICY, backBelow: 0.7, calmWindows: 2 });
+    window('event-loop', 0.95);
+    window('event-loop', 0.95);
+    await flush();
+    expect(writer.place).toBe('thread');
+
+    // 1,000 × 64 KiB sends/s on a VM: the loop at 0.64 with the commits taking 0.73 of each window on the thread.
+    for (let index = 0; index < 10; index += 1) window('thread', 0.64, 730);
+    await flush();
+    expect(writer.place).toBe('thread');
+    // The same loop with commits it can hold: 0.64 + 0.2 stays under toThreadAbove (0.9).
+    window('thread', 0.64, 200);
+    window('thread', 0.64, 200);
+    await flush();
+    expect(writer.place).toBe('event-loop');
+    expect(moves.at(-1)?.window).toEqual({ place: 'thread', loopUtilization: 0.64, commitShare: 0.2 });
+  });
+
   it('needs twice the calm windows to come back after a flip, and the policy’s count again once a load stayed put', async () => {
     const { writer, window } = harness();
     const saturate = async (): Promise<void> => {

@@ -11,10 +11,13 @@ export interface AdaptivePolicy {
   readonly hotWindows: number;
   /**
    * Come back after `calmWindows` windows in a row in which, with the commits
-   * on the thread, the event loop was busy less than this fraction of the time.
-   * A load that sends the writes back to the thread within 30 windows of their
-   * return doubles the calm windows the next return needs (up to 64), so a
-   * load at the boundary settles on the thread instead of flipping.
+   * on the thread, the event loop was busy less than this fraction of the
+   * time, and would stay under `toThreadAbove` with the commits back on it
+   * (its utilization plus the thread's commit share: on the event loop the
+   * loop stands still for as long as they take). A load that sends the
+   * writes back to the thread within 30 windows of their return doubles the
+   * calm windows the next return needs (up to 64), so a load at the boundary
+   * settles on the thread instead of flipping.
    */
   readonly backBelow: number;
   readonly calmWindows: number;
@@ -46,6 +49,18 @@ export interface AdaptivePolicy {
  * loop runs at 0.46–0.74 (another run's windows).
  */
 export const DEFAULT_ADAPTIVE_POLICY: AdaptivePolicy = { windowMs: 1000, toThreadAbove: 0.9, hotWindows: 5, backBelow: 0.7, calmWindows: 5 };
+
+/**
+ * Whether a window on the thread leaves room to bring the commits back. The
+ * loop's utilization alone said yes to 1,000 sends/s of 64 KiB: 0.64–0.66
+ * with the commits on the thread, whose commits took 0.73 of each window;
+ * back on the event loop, the loop ran at 0.95–0.99 until the writes left
+ * again five seconds later, and those seconds' sends waited up to 0.7 s
+ * (docs/benchmarks.md, "A return that saturated the loop").
+ */
+function wouldHoldTheCommits(window: WriterWindow, policy: AdaptivePolicy): boolean {
+  return window.loopUtilization < policy.backBelow && window.loopUtilization + window.commitShare < policy.toThreadAbove;
+}
 
 /** A return followed by a move back to the thread within this many windows is a flip (see `backBelow`). */
 const FLIP_WINDOWS = 30;
@@ -179,7 +194,7 @@ export class AdaptiveWriter implements Writer {
       if (this.hot >= this.policy.hotWindows && this.thread.fault === undefined) this.move(this.thread, window);
       return;
     }
-    this.calm = window.loopUtilization < this.policy.backBelow ? this.calm + 1 : 0;
+    this.calm = wouldHoldTheCommits(window, this.policy) ? this.calm + 1 : 0;
     if (this.calm >= this.calmNeeded) this.move(this.eventLoop, window);
   }
 
