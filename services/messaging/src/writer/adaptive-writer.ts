@@ -41,7 +41,8 @@ export interface AdaptivePolicy {
  * (twice in its first seconds), and the two that moved early took 102–104%
  * of a core at a p95 of 43–58 ms, against 66–75% and 10.8–16.2 ms for the
  * runs that stayed on the event loop. The writes come back once the loop,
- * relieved of the commits, stays under 0.7 for five seconds — ten, twenty,
+ * relieved of the commits, stays under 0.7 with room for them (see
+ * `wouldHoldTheCommits`) for five seconds — ten, twenty,
  * … up to 64 for a load that keeps flipping (the full suite saw load-1k flip
  * twice in ten seconds on a slowed VM). Under 0.5, as first set, kept a
  * load-64k that its saturated start had sent to the thread there for 80 of
