@@ -1,6 +1,9 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WaitingRequests, exchange, exchangeWithin } from '../src/lib/load/http.exchange.js';
+import { ConnectionGate, WaitingRequests, exchange, exchangeWithin } from '../src/lib/load/http.exchange.js';
 import type { SendRequest } from '../src/lib/load/load-target.contract.js';
 import { startReferenceServer } from './helpers/reference-server.js';
 import type { ReferenceServer } from './helpers/reference-server.js';
@@ -78,5 +81,92 @@ describe('exchange: one load request through undici dispatch', () => {
     const refused = new Pool('http://127.0.0.1:9', { connections: 1 });
     pools.push(refused);
     await expect(exchangeWithin(refused, { path: '/', method: 'GET' }, 1000)).resolves.toEqual({ kind: 'connection', detail: 'ECONNREFUSED' });
+  });
+});
+
+/** A server that holds every request until the test answers it, counting requests and connections. */
+async function heldServer(): Promise<{ url: string; held: ServerResponse[]; paths: string[]; connections: () => number; close: () => Promise<void> }> {
+  const held: ServerResponse[] = [];
+  const paths: string[] = [];
+  let connections = 0;
+  const server = createServer((request, response) => {
+    paths.push(request.url ?? '');
+    request.resume();
+    held.push(response);
+  });
+  server.on('connection', () => {
+    connections += 1;
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    held,
+    paths,
+    connections: () => connections,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+const until = async (condition: () => boolean): Promise<void> => {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+};
+
+describe('ConnectionGate: the client-side queue in front of the pool', () => {
+  it('drops a request that times out while it waits, so it never reaches the server nor costs a connection', async () => {
+    const server = await heldServer();
+    const pool = new Pool(server.url, { connections: 1, pipelining: 1 });
+    pools.push(pool);
+    try {
+      const gate = new ConnectionGate(pool, 1);
+      const [first, second, third] = [request(0), request(1), request(2)];
+      const answered = gate.exchange({ path: '/first', method: 'GET' }, first);
+      const dropped = gate.exchange({ path: '/second', method: 'GET' }, second);
+      const later = gate.exchange({ path: '/third', method: 'GET' }, third);
+      await until(() => server.held.length === 1);
+      expect(gate.queued).toBe(2);
+
+      second.cancel?.(new Error('request timed out'));
+      // Settled at once, not when a connection frees up.
+      await expect(dropped).resolves.toEqual({ kind: 'connection', detail: 'request timed out' });
+      expect(gate.queued).toBe(1);
+
+      server.held[0]?.end('ok');
+      await expect(answered).resolves.toEqual({ kind: 'ok', status: 200 });
+      await until(() => server.held.length === 2);
+      server.held[1]?.end('ok');
+      await expect(later).resolves.toEqual({ kind: 'ok', status: 200 });
+
+      expect(server.paths).toEqual(['/first', '/third']);
+      expect(server.connections()).toBe(1);
+      expect(gate.queued).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('still abandons a request the pool has started when it times out', async () => {
+    const server = await heldServer();
+    const pool = new Pool(server.url, { connections: 2, pipelining: 1 });
+    pools.push(pool);
+    try {
+      const gate = new ConnectionGate(pool, 2);
+      const sent = request(0);
+      const pending = gate.exchange({ path: '/', method: 'GET' }, sent);
+      await until(() => server.held.length === 1);
+      sent.cancel?.(new Error('request timed out'));
+      await expect(pending).resolves.toEqual({ kind: 'connection', detail: 'request timed out' });
+      // Its slot is free again: the next request goes straight to the pool.
+      const next = gate.exchange({ path: '/next', method: 'GET' }, request(1));
+      await until(() => server.held.length === 2);
+      expect(gate.queued).toBe(0);
+      server.held[1]?.end('ok');
+      await expect(next).resolves.toEqual({ kind: 'ok', status: 200 });
+    } finally {
+      await server.close();
+    }
   });
 });

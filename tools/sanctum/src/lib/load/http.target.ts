@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
-import { WaitingRequests, exchange, exchangeWithin } from './http.exchange.js';
+import { ConnectionGate, exchangeWithin } from './http.exchange.js';
 import type { LoadTarget, TargetOpenContext, TargetSession } from './load-target.contract.js';
 
 export interface HttpTargetOptions {
@@ -46,7 +46,7 @@ export function httpTarget(options: HttpTargetOptions): LoadTarget {
 async function openHttpSession(options: HttpTargetOptions, context: TargetOpenContext): Promise<TargetSession> {
   const url = new URL(options.url);
   const pool = loadPool(url.origin, context);
-  const waiting = new WaitingRequests();
+  const gate = new ConnectionGate(pool, context.connections);
   const body = options.sendPayload === true ? jsonPayload(context.payloadBytes) : undefined;
   const headers: Record<string, string> = { ...options.headers };
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -63,8 +63,8 @@ async function openHttpSession(options: HttpTargetOptions, context: TargetOpenCo
   await exchangeWithin(pool, { ...request(-1), headers: { ...headers, 'x-request-id': `smoke-${context.scenario}-warmup` } }, context.timeoutMs);
   return {
     payloadBytes: body?.length ?? 0,
-    send: (sent) => exchange(pool, request(sent.index), sent, waiting),
-    queued: () => waiting.count,
+    send: (sent) => gate.exchange(request(sent.index), sent),
+    queued: () => gate.queued,
     close: () => pool.close(),
   };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { WaitingRequests, exchange, exchangeWithin } from './http.exchange.js';
+import { ConnectionGate, exchangeWithin } from './http.exchange.js';
 import { loadPool } from './http.target.js';
 import { DeliveryTracker } from './delivery.tracker.js';
 import type { Dispatcher } from 'undici';
@@ -46,7 +46,7 @@ export function messagingSendTarget(options: MessagingSendOptions = {}): LoadTar
 
 async function openSendSession(urls: ServiceUrls, fleet: MessagingFleet, context: TargetOpenContext, graceMs: number): Promise<TargetSession> {
   const pool = loadPool(new URL(urls.messaging).origin, context);
-  const waiting = new WaitingRequests();
+  const gate = new ConnectionGate(pool, context.connections);
   const builder = new SendBodyBuilder(context.payloadBytes > 0 ? context.payloadBytes : 1024);
   const routes: PreparedRoute[] = fleet.routes.map((route) => ({
     route,
@@ -91,13 +91,13 @@ async function openSendSession(urls: ServiceUrls, fleet: MessagingFleet, context
     send: async (request: SendRequest): Promise<SendOutcome> => {
       const clientMessageId = `${tag}.${request.index}`;
       // A warm-up send's envelopes arrive unmatched and are acked like any other; only measured sends are counted.
-      if (request.index < context.warmupRequests) return exchange(pool, sendOptions(request.index, clientMessageId), request, waiting);
+      if (request.index < context.warmupRequests) return gate.exchange(sendOptions(request.index, clientMessageId), request);
       tracker.sent(clientMessageId, request.index, request.intendedAt, routeOf(routes, request.index).route.deviceIds);
-      const outcome = await exchange(pool, sendOptions(request.index, clientMessageId), request, waiting);
+      const outcome = await gate.exchange(sendOptions(request.index, clientMessageId), request);
       tracker.settled(clientMessageId, outcome.kind === 'ok' ? 'ok' : outcome.kind === 'status' && outcome.status < 500 ? 'refused' : 'unknown');
       return outcome;
     },
-    queued: () => waiting.count,
+    queued: () => gate.queued,
     close: async () => {
       await tracker.drained(graceMs);
       fleet.onEnvelope = () => undefined;
