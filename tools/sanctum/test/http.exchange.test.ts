@@ -148,23 +148,26 @@ describe('ConnectionGate: the client-side queue in front of the pool', () => {
     }
   });
 
-  it('still abandons a request the pool has started when it times out', async () => {
+  it('lets a request the pool has started finish on its connection when it times out, then gives its place to the next', async () => {
     const server = await heldServer();
-    const pool = new Pool(server.url, { connections: 2, pipelining: 1 });
+    const pool = new Pool(server.url, { connections: 1, pipelining: 1 });
     pools.push(pool);
     try {
-      const gate = new ConnectionGate(pool, 2);
+      const gate = new ConnectionGate(pool, 1);
       const sent = request(0);
-      const pending = gate.exchange({ path: '/', method: 'GET' }, sent);
+      const late = gate.exchange({ path: '/late', method: 'GET' }, sent);
+      const next = gate.exchange({ path: '/next', method: 'GET' }, request(1));
       await until(() => server.held.length === 1);
       sent.cancel?.(new Error('request timed out'));
-      await expect(pending).resolves.toEqual({ kind: 'connection', detail: 'request timed out' });
-      // Its slot is free again: the next request goes straight to the pool.
-      const next = gate.exchange({ path: '/next', method: 'GET' }, request(1));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Not aborted: the connection stays, and the next request still waits for it.
+      expect(gate.queued).toBe(1);
+      server.held[0]?.end('ok');
+      await expect(late).resolves.toEqual({ kind: 'ok', status: 200 });
       await until(() => server.held.length === 2);
-      expect(gate.queued).toBe(0);
       server.held[1]?.end('ok');
       await expect(next).resolves.toEqual({ kind: 'ok', status: 200 });
+      expect(server.connections()).toBe(1);
     } finally {
       await server.close();
     }

@@ -65,8 +65,11 @@ const COMPACT_AFTER = 1024;
  * queue held 11,000 requests that had timed out; each in turn destroyed a
  * connection, so the pool spent its time reconnecting and the server, then
  * idle, received almost nothing for the last 30 seconds of the run
- * (docs/smoke.md). A request already handed to the pool is abandoned as
- * before (its connection closed), since the server may never answer it.
+ * (docs/smoke.md). For the same reason a request the pool has started is
+ * not aborted when it times out (the generator has counted it already): it
+ * keeps its connection until its answer comes, as wrk does, and only then
+ * gives its place to the next one. Closing the session destroys the pool, so
+ * answers that never come cannot hold the run open.
  *
  * @example
  * const gate = new ConnectionGate(pool, 1024);
@@ -95,9 +98,8 @@ export class ConnectionGate {
     return new Promise((resolve) => {
       const gated: GatedRequest = { options, resolve, handler: undefined, dropped: false };
       request.cancel = (reason) => {
-        if (gated.handler !== undefined) {
-          gated.handler.abort(reason);
-        } else if (!gated.dropped) {
+        // Started: left to finish on its connection (see the class comment).
+        if (gated.handler === undefined && !gated.dropped) {
           gated.dropped = true;
           this.waitingHere -= 1;
           resolve({ kind: 'connection', detail: reason.message });
