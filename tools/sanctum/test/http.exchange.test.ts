@@ -10,11 +10,14 @@ import type { ReferenceServer } from './helpers/reference-server.js';
 
 let servers: ReferenceServer[] = [];
 let pools: Pool[] = [];
+let closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   await Promise.all(pools.map((p) => p.destroy()));
   await Promise.all(servers.map((s) => s.stop()));
+  await Promise.all(closers.map((close) => close()));
   servers = [];
   pools = [];
+  closers = [];
 });
 
 async function poolFor(mode: 'fast' | 'fail' | 'hang', args: string[] = []): Promise<Pool> {
@@ -84,8 +87,14 @@ describe('exchange: one load request through undici dispatch', () => {
   });
 });
 
-/** A server that holds every request until the test answers it, counting requests and connections. */
-async function heldServer(): Promise<{ url: string; held: ServerResponse[]; paths: string[]; connections: () => number; close: () => Promise<void> }> {
+interface HeldServer {
+  readonly held: ServerResponse[];
+  readonly paths: string[];
+  connections(): number;
+}
+
+/** A server that holds every request until the test answers it, counting requests and connections (closed after each test). */
+async function heldServer(): Promise<HeldServer & { url: string; close: () => Promise<void> }> {
   const held: ServerResponse[] = [];
   const paths: string[] = [];
   let connections = 0;
@@ -111,65 +120,61 @@ async function heldServer(): Promise<{ url: string; held: ServerResponse[]; path
   };
 }
 
+/** A held server behind a one-connection pool and its gate. */
+async function gatedHeldServer(): Promise<{ server: HeldServer; gate: ConnectionGate }> {
+  const server = await heldServer();
+  closers.push(server.close);
+  const pool = new Pool(server.url, { connections: 1, pipelining: 1 });
+  pools.push(pool);
+  return { server, gate: new ConnectionGate(pool, 1) };
+}
+
 const until = async (condition: () => boolean): Promise<void> => {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 };
 
 describe('ConnectionGate: the client-side queue in front of the pool', () => {
   it('drops a request that times out while it waits, so it never reaches the server nor costs a connection', async () => {
-    const server = await heldServer();
-    const pool = new Pool(server.url, { connections: 1, pipelining: 1 });
-    pools.push(pool);
-    try {
-      const gate = new ConnectionGate(pool, 1);
-      const [first, second, third] = [request(0), request(1), request(2)];
-      const answered = gate.exchange({ path: '/first', method: 'GET' }, first);
-      const dropped = gate.exchange({ path: '/second', method: 'GET' }, second);
-      const later = gate.exchange({ path: '/third', method: 'GET' }, third);
-      await until(() => server.held.length === 1);
-      expect(gate.queued).toBe(2);
+    const { server, gate } = await gatedHeldServer();
+    const [first, second, third] = [request(0), request(1), request(2)];
+    const answered = gate.exchange({ path: '/first', method: 'GET' }, first);
+    const dropped = gate.exchange({ path: '/second', method: 'GET' }, second);
+    const later = gate.exchange({ path: '/third', method: 'GET' }, third);
+    await until(() => server.held.length === 1);
+    expect(gate.queued).toBe(2);
 
-      second.cancel?.(new Error('request timed out'));
-      // Settled at once, not when a connection frees up.
-      await expect(dropped).resolves.toEqual({ kind: 'connection', detail: 'request timed out' });
-      expect(gate.queued).toBe(1);
+    second.cancel?.(new Error('request timed out'));
+    // Settled at once, not when a connection frees up.
+    await expect(dropped).resolves.toEqual({ kind: 'connection', detail: 'request timed out' });
+    expect(gate.queued).toBe(1);
 
-      server.held[0]?.end('ok');
-      await expect(answered).resolves.toEqual({ kind: 'ok', status: 200 });
-      await until(() => server.held.length === 2);
-      server.held[1]?.end('ok');
-      await expect(later).resolves.toEqual({ kind: 'ok', status: 200 });
+    server.held[0]?.end('ok');
+    await expect(answered).resolves.toEqual({ kind: 'ok', status: 200 });
+    await until(() => server.held.length === 2);
+    server.held[1]?.end('ok');
+    await expect(later).resolves.toEqual({ kind: 'ok', status: 200 });
 
-      expect(server.paths).toEqual(['/first', '/third']);
-      expect(server.connections()).toBe(1);
-      expect(gate.queued).toBe(0);
-    } finally {
-      await server.close();
-    }
+    expect(server.paths).toEqual(['/first', '/third']);
+    expect(server.connections()).toBe(1);
+    expect(gate.queued).toBe(0);
   });
 
   it('lets a request the pool has started finish on its connection when it times out, then gives its place to the next', async () => {
-    const server = await heldServer();
-    const pool = new Pool(server.url, { connections: 1, pipelining: 1 });
-    pools.push(pool);
-    try {
-      const gate = new ConnectionGate(pool, 1);
-      const sent = request(0);
-      const late = gate.exchange({ path: '/late', method: 'GET' }, sent);
-      const next = gate.exchange({ path: '/next', method: 'GET' }, request(1));
-      await until(() => server.held.length === 1);
-      sent.cancel?.(new Error('request timed out'));
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      // Not aborted: the connection stays, and the next request still waits for it.
-      expect(gate.queued).toBe(1);
-      server.held[0]?.end('ok');
-      await expect(late).resolves.toEqual({ kind: 'ok', status: 200 });
-      await until(() => server.held.length === 2);
-      server.held[1]?.end('ok');
-      await expect(next).resolves.toEqual({ kind: 'ok', status: 200 });
-      expect(server.connections()).toBe(1);
-    } finally {
-      await server.close();
-    }
+    const { server, gate } = await gatedHeldServer();
+    const sent = request(0);
+    const late = gate.exchange({ path: '/late', method: 'GET' }, sent);
+    const next = gate.exchange({ path: '/next', method: 'GET' }, request(1));
+    await until(() => server.held.length === 1);
+    sent.cancel?.(new Error('request timed out'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Not aborted: the connection stays, and the next request still waits for it.
+    expect(gate.queued).toBe(1);
+    server.held[0]?.end('ok');
+    await expect(late).resolves.toEqual({ kind: 'ok', status: 200 });
+    await until(() => server.held.length === 2);
+    server.held[1]?.end('ok');
+    await expect(next).resolves.toEqual({ kind: 'ok', status: 200 });
+    expect(server.paths).toEqual(['/late', '/next']);
+    expect(server.connections()).toBe(1);
   });
 });

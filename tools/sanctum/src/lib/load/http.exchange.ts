@@ -44,8 +44,8 @@ export class WaitingRequests {
 interface GatedRequest {
   readonly options: Dispatcher.DispatchOptions;
   readonly resolve: (outcome: SendOutcome) => void;
-  /** Set once the pool has it; until then the request waits in the gate. */
-  handler: OutcomeHandler | undefined;
+  /** Handed to the pool; until then the request waits in the gate. */
+  started: boolean;
   /** Timed out while it waited: it is never handed to the pool. */
   dropped: boolean;
 }
@@ -96,10 +96,10 @@ export class ConnectionGate {
   /** As `exchange`, through the gate; never rejects. */
   exchange(options: Dispatcher.DispatchOptions, request: SendRequest): Promise<SendOutcome> {
     return new Promise((resolve) => {
-      const gated: GatedRequest = { options, resolve, handler: undefined, dropped: false };
+      const gated: GatedRequest = { options, resolve, started: false, dropped: false };
       request.cancel = (reason) => {
         // Started: left to finish on its connection (see the class comment).
-        if (gated.handler === undefined && !gated.dropped) {
+        if (!gated.started && !gated.dropped) {
           gated.dropped = true;
           this.waitingHere -= 1;
           resolve({ kind: 'connection', detail: reason.message });
@@ -116,8 +116,9 @@ export class ConnectionGate {
 
   private start(gated: GatedRequest): void {
     this.inPool += 1;
+    gated.started = true;
     let ended = false;
-    gated.handler = new OutcomeHandler((outcome) => {
+    const handler = new OutcomeHandler((outcome) => {
       // undici may report an error after the end; the slot is given back once.
       if (ended) return;
       ended = true;
@@ -125,7 +126,7 @@ export class ConnectionGate {
       gated.resolve(outcome);
       this.next();
     }, this.waitingInPool);
-    this.dispatcher.dispatch(gated.options, gated.handler);
+    this.dispatcher.dispatch(gated.options, handler);
   }
 
   /** Hands the pool the oldest request still waiting, if it has room. */

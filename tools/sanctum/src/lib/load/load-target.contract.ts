@@ -58,8 +58,10 @@ export interface SendRequest {
   /** When the request was due, on the `performance.now()` clock (delivery latency counts from it). */
   readonly intendedAt: number;
   /**
-   * Set by the target to what abandons the request (see `exchange`); the
-   * generator calls it once when the request's time is up. A callback rather
+   * Set by the target to what gives the request up (see `exchange` and
+   * `ConnectionGate`: one still waiting for a connection is dropped, one
+   * already sent may be left to finish); the generator calls it once when
+   * the request's time is up. A callback rather
    * than an AbortSignal: a signal and its listener per request cost the
    * generator ~5 µs of its ~60 µs per request (docs/benchmarks.md).
    */
