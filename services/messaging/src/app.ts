@@ -27,7 +27,7 @@ import { RawSql } from './store/raw-query.js';
 import { ReplicaStore } from './store/replica.store.js';
 import type { MessagingTables } from './store/tables.js';
 import { AdaptiveWriter, DEFAULT_ADAPTIVE_POLICY } from './writer/adaptive-writer.js';
-import type { WriterPlace, WriterWindow } from './writer/adaptive-writer.js';
+import type { MoveReason, WriterPlace, WriterWindow } from './writer/adaptive-writer.js';
 import { ThreadWriter } from './writer/thread-writer.js';
 import { InProcessWriter } from './writer/writer.js';
 import type { WriteStores } from './writer/write-operations.js';
@@ -161,9 +161,9 @@ export async function buildApp(deps: MessagingDeps): Promise<SanctumApp> {
     metrics.commitBatch.observe(size);
     metrics.commitSeconds.inc({ place }, busyMs / 1000);
   };
-  writerEvents.moved = (to, window) => {
+  writerEvents.moved = (to, window, reason) => {
     metrics.writerMoves.inc({ to });
-    app.log.info({ to, ...roundedWindow(window) }, 'writes moved');
+    app.log.info({ to, reason, ...roundedWindow(window) }, 'writes moved');
   };
   writerEvents.window = (window) => {
     app.log.debug(roundedWindow(window), 'writer window');
@@ -275,7 +275,7 @@ function ciphertextFiles(database: Database<MessagingTables>, config: Readonly<M
 /** What the writers tell the rest of the service (metrics and logs, bound once those exist). */
 interface WriterEvents {
   batch: (place: WriterPlace, size: number, busyMs: number) => void;
-  moved: (to: WriterPlace, window: WriterWindow) => void;
+  moved: (to: WriterPlace, window: WriterWindow, reason: MoveReason) => void;
   window: (window: WriterWindow) => void;
   threadFault: (error: Error) => void;
 }
@@ -320,8 +320,8 @@ async function openWriter(
   if (config.WRITER_MODE === 'thread') return thread;
   const adaptive = new AdaptiveWriter(eventLoop, thread, {
     policy: { ...DEFAULT_ADAPTIVE_POLICY, toThreadAbove: config.WRITER_THREAD_ABOVE, backBelow: config.WRITER_RETURN_BELOW },
-    onMove: (to, window) => {
-      events.moved(to, window);
+    onMove: (to, window, reason) => {
+      events.moved(to, window, reason);
     },
     onWindow: (window) => {
       events.window(window);

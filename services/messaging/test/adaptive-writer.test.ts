@@ -14,7 +14,7 @@ import { ReplicaStore } from '../src/store/replica.store.js';
 import { isUniqueViolation } from '../src/store/store-errors.js';
 import type { MessagingTables } from '../src/store/tables.js';
 import { AdaptiveWriter } from '../src/writer/adaptive-writer.js';
-import type { AdaptivePolicy, ThreadSide, WriterPlace, WriterWindow } from '../src/writer/adaptive-writer.js';
+import type { AdaptivePolicy, MoveReason, ThreadSide, WriterPlace, WriterWindow } from '../src/writer/adaptive-writer.js';
 import { ThreadWriter } from '../src/writer/thread-writer.js';
 import type { StoreMessageArgs, WriteArgs, WriteOperationName, WriteResult } from '../src/writer/write-operations.js';
 import { InProcessWriter } from '../src/writer/writer.js';
@@ -55,7 +55,7 @@ class RecordingWriter implements ThreadSide {
   }
 }
 
-const POLICY: AdaptivePolicy = { windowMs: 1000, toThreadAbove: 0.9, hotWindows: 2, backBelow: 0.5, calmWindows: 3 };
+const POLICY: AdaptivePolicy = { windowMs: 1000, toThreadAbove: 0.9, hotWindows: 2, backBelow: 0.5, calmWindows: 3, trialWindows: 20, trialHotWindows: 1 };
 
 /** An adaptive writer on a hand-turned clock and a scripted event-loop meter. */
 function harness(policy = POLICY) {
@@ -63,13 +63,13 @@ function harness(policy = POLICY) {
   const thread = new RecordingWriter('thread');
   let now = 0;
   let utilization = 0;
-  const moves: { to: WriterPlace; window: WriterWindow }[] = [];
+  const moves: { to: WriterPlace; window: WriterWindow; reason: MoveReason }[] = [];
   const faults: Error[] = [];
   const writer = new AdaptiveWriter(eventLoop, thread, {
     policy,
     clock: () => now,
     loopMeter: () => utilization,
-    onMove: (to, window) => moves.push({ to, window }),
+    onMove: (to, window, reason) => moves.push({ to, window, reason }),
     onThreadFault: (error) => faults.push(error),
   });
   /** One window of `ms` at this utilization, closed by a transaction of `busyMs` ending on `place`. */
@@ -97,7 +97,7 @@ describe('the adaptive writer', () => {
     window('event-loop', 0.97, 400);
     await flush();
     expect(writer.place).toBe('thread');
-    expect(moves).toEqual([{ to: 'thread', window: { place: 'event-loop', loopUtilization: 0.97, commitShare: 0.4 } }]);
+    expect(moves).toEqual([{ to: 'thread', window: { place: 'event-loop', loopUtilization: 0.97, commitShare: 0.4 }, reason: 'saturated' }]);
 
     void writer.run('ack', { deviceId: 'd1', envelopeIds: [2] });
     expect(thread.runs).toHaveLength(1);
@@ -194,6 +194,70 @@ describe('the adaptive writer', () => {
     expect(writer.place).toBe('event-loop');
   });
 
+  it('tries a return after `trialWindows` quiet windows though the thread’s commit share forbids one, and keeps it once the loop bore the commits for 30 windows', async () => {
+    const { writer, moves, window } = harness({ ...POLICY, backBelow: 0.7, hotWindows: 3, trialWindows: 6, trialHotWindows: 2 });
+    for (let index = 0; index < 3; index += 1) window('event-loop', 0.95);
+    await flush();
+    // A soak on a busy host: the loop at 0.45, the thread's commits at 0.5 of each window (0.95 together).
+    for (let index = 0; index < 5; index += 1) window('thread', 0.45, 500);
+    window('thread', 0.75, 500); // one busy window: the quiet count starts again
+    for (let index = 0; index < 5; index += 1) window('thread', 0.45, 500);
+    await flush();
+    expect(writer.place).toBe('thread');
+    window('thread', 0.45, 500);
+    await flush();
+    expect(writer.place).toBe('event-loop');
+    expect(moves.at(-1)).toEqual({ to: 'event-loop', window: { place: 'thread', loopUtilization: 0.45, commitShare: 0.5 }, reason: 'trial' });
+
+    // Back on the loop at 0.8, with one saturated window that is no pair: the trial holds.
+    for (let index = 0; index < 30; index += 1) window('event-loop', index === 10 ? 0.95 : 0.8);
+    await flush();
+    expect(writer.place).toBe('event-loop');
+    // The trial is over: a pair of saturated windows no longer sends the writes back; the policy's three do.
+    window('event-loop', 0.95);
+    window('event-loop', 0.95);
+    await flush();
+    expect(writer.place).toBe('event-loop');
+    window('event-loop', 0.95);
+    await flush();
+    expect(writer.place).toBe('thread');
+    expect(moves.at(-1)?.reason).toBe('saturated');
+    // The next trial waits the policy's six windows again.
+    for (let index = 0; index < 6; index += 1) window('thread', 0.45, 500);
+    await flush();
+    expect(moves.at(-1)?.reason).toBe('trial');
+  });
+
+  it('takes a trial back after `trialHotWindows` saturated windows, doubling the next trial’s wait up to eight times, and counts no flip against the calm return', async () => {
+    const { writer, moves, window } = harness({ ...POLICY, backBelow: 0.7, hotWindows: 5, trialWindows: 2, trialHotWindows: 2 });
+    for (let index = 0; index < 5; index += 1) window('event-loop', 0.95);
+    await flush();
+    expect(writer.place).toBe('thread');
+    const quietFor = async (windows: number): Promise<void> => {
+      for (let index = 0; index < windows; index += 1) window('thread', 0.64, 730);
+      await flush();
+    };
+    const failTrial = async (): Promise<void> => {
+      window('event-loop', 0.97);
+      window('event-loop', 0.98);
+      await flush();
+      expect(writer.place).toBe('thread');
+    };
+    // 1,000 × 64 KiB sends/s: every trial saturates the loop; the waits go 2, 4, 8, 16, then stay at 16.
+    for (const wait of [2, 4, 8, 16, 16]) {
+      await quietFor(wait - 1);
+      expect(writer.place).toBe('thread');
+      await quietFor(1);
+      expect(writer.place).toBe('event-loop');
+      await failTrial();
+    }
+    expect(moves.map((move) => move.reason)).toEqual(['saturated', ...Array.from({ length: 5 }, () => ['trial', 'saturated']).flat()]);
+    // The calm return still needs only the policy's three windows: the failed trials were no flips.
+    for (let index = 0; index < 3; index += 1) window('thread', 0.3, 100);
+    await flush();
+    expect(moves.at(-1)?.reason).toBe('calm');
+  });
+
   it('measures whole windows: transactions inside one window add up, and a report closes it only once it is long enough', async () => {
     const { writer, moves, window } = harness({ ...POLICY, hotWindows: 1 });
     window('event-loop', 0.95, 100, 400);
@@ -283,7 +347,7 @@ describe('the adaptive writer on a SQLite file', () => {
     const thread = await ThreadWriter.start({ file: database.file!, maxBatch: 64 }, { lazyDelayMs: 1, onBatch: ended('thread') });
     const moves: WriterPlace[] = [];
     const writer = new AdaptiveWriter(eventLoop, thread, {
-      policy: { windowMs: 1000, toThreadAbove: 0.5, hotWindows: 1, backBelow: 0.5, calmWindows: 1 },
+      policy: { windowMs: 1000, toThreadAbove: 0.5, hotWindows: 1, backBelow: 0.5, calmWindows: 1, trialWindows: 1000, trialHotWindows: 1 },
       clock: () => now,
       loopMeter: () => (place === 'event-loop' ? 1 : 0),
       onMove: (to) => {

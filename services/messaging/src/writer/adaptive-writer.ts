@@ -21,6 +21,25 @@ export interface AdaptivePolicy {
    */
   readonly backBelow: number;
   readonly calmWindows: number;
+  /**
+   * Try a return anyway after `trialWindows` windows in a row with the loop
+   * under `backBelow`, even though the thread's commit share says the loop
+   * could not hold the commits: that share is measured on the thread, whose
+   * commits are smaller and more frequent than the event loop's and slow
+   * with the host, so on a busy host it can forbid a return the loop would
+   * bear (the fourteenth VM's third full suite kept a 500-sends/s soak on the
+   * dearer thread for all 15 minutes, at 77% of a core). A trial that
+   * saturates the loop for `trialHotWindows` windows in a row within its
+   * first 30 goes back at once and doubles the windows the next trial waits
+   * (up to eight times `trialWindows`). One saturated window, not the five
+   * of a first move: 1,000 × 64 KiB sends/s returned to the loop saturated it
+   * at once (0.95–0.99), and each saturated second is a backlog the sends
+   * behind it wait out (see `wouldHoldTheCommits`); with trials a minute
+   * apart, then two, four, … such a load pays one second in its first two
+   * minutes.
+   */
+  readonly trialWindows: number;
+  readonly trialHotWindows: number;
 }
 
 /**
@@ -49,7 +68,15 @@ export interface AdaptivePolicy {
  * its 120 seconds, at a p95 of 26 ms; with those sends on the thread the
  * loop runs at 0.46–0.74 (another run's windows).
  */
-export const DEFAULT_ADAPTIVE_POLICY: AdaptivePolicy = { windowMs: 1000, toThreadAbove: 0.9, hotWindows: 5, backBelow: 0.7, calmWindows: 5 };
+export const DEFAULT_ADAPTIVE_POLICY: AdaptivePolicy = {
+  windowMs: 1000,
+  toThreadAbove: 0.9,
+  hotWindows: 5,
+  backBelow: 0.7,
+  calmWindows: 5,
+  trialWindows: 60,
+  trialHotWindows: 1,
+};
 
 /**
  * Whether a window on the thread leaves room to bring the commits back. The
@@ -66,6 +93,7 @@ function wouldHoldTheCommits(window: WriterWindow, policy: AdaptivePolicy): bool
 /** A return followed by a move back to the thread within this many windows is a flip (see `backBelow`). */
 const FLIP_WINDOWS = 30;
 const MAX_CALM_WINDOWS = 64;
+const MAX_TRIAL_BACKOFF = 8;
 
 /** One measuring window, as `onWindow` reports it. */
 export interface WriterWindow {
@@ -83,10 +111,13 @@ export interface ThreadSide extends Writer {
 
 export type WriterPlace = 'event-loop' | 'thread';
 
+/** Why the writes moved: a saturated loop, a calm one with room for the commits, or a trial return (see `trialWindows`). */
+export type MoveReason = 'saturated' | 'calm' | 'trial';
+
 export interface AdaptiveWriterOptions {
   readonly policy?: AdaptivePolicy;
   /** Told each move, with the window that caused it (logs, metrics). */
-  readonly onMove?: (to: WriterPlace, window: WriterWindow) => void;
+  readonly onMove?: (to: WriterPlace, window: WriterWindow, reason: MoveReason) => void;
   /** Told every window (debug logs). */
   readonly onWindow?: (window: WriterWindow) => void;
   /** Told the thread's death; the writes go back to the event loop for good. */
@@ -143,6 +174,11 @@ export class AdaptiveWriter implements Writer {
   private calm = 0;
   private calmNeeded: number;
   private returnedAt = -Infinity;
+  /** Windows in a row on the thread with the loop under `backBelow`, room for the commits or not. */
+  private quiet = 0;
+  private trialNeeded: number;
+  /** Windows on the event loop since a trial return, while it is still on trial. */
+  private trialAge: number | undefined;
   private readonly policy: AdaptivePolicy;
   private readonly clock: () => number;
   private readonly loopMeter: () => number;
@@ -157,6 +193,7 @@ export class AdaptiveWriter implements Writer {
     this.active = eventLoop;
     this.policy = options.policy ?? DEFAULT_ADAPTIVE_POLICY;
     this.calmNeeded = this.policy.calmWindows;
+    this.trialNeeded = this.policy.trialWindows;
     this.clock = options.clock ?? (() => performance.now());
     this.loopMeter = options.loopMeter ?? eventLoopMeter();
     this.windowStart = this.clock();
@@ -190,13 +227,8 @@ export class AdaptiveWriter implements Writer {
     const window: WriterWindow = { place, loopUtilization: this.loopMeter(), commitShare: this.busyMs / elapsed };
     this.startWindow(now);
     this.options.onWindow?.(window);
-    if (place === 'event-loop') {
-      this.hot = window.loopUtilization > this.policy.toThreadAbove ? this.hot + 1 : 0;
-      if (this.hot >= this.policy.hotWindows && this.thread.fault === undefined) this.move(this.thread, window);
-      return;
-    }
-    this.calm = wouldHoldTheCommits(window, this.policy) ? this.calm + 1 : 0;
-    if (this.calm >= this.calmNeeded) this.move(this.eventLoop, window);
+    if (place === 'event-loop') this.judgeEventLoop(window);
+    else this.judgeThread(window);
   }
 
   async drain(): Promise<void> {
@@ -213,21 +245,48 @@ export class AdaptiveWriter implements Writer {
     return this.closing;
   }
 
+  private judgeEventLoop(window: WriterWindow): void {
+    this.hot = window.loopUtilization > this.policy.toThreadAbove ? this.hot + 1 : 0;
+    const onTrial = this.trialAge !== undefined;
+    if (onTrial) this.trialAge = (this.trialAge ?? 0) + 1;
+    if (this.hot >= (onTrial ? this.policy.trialHotWindows : this.policy.hotWindows) && this.thread.fault === undefined) {
+      if (onTrial) this.trialNeeded = Math.min(this.trialNeeded * 2, this.policy.trialWindows * MAX_TRIAL_BACKOFF);
+      this.move(this.thread, window, 'saturated');
+    } else if (onTrial && (this.trialAge ?? 0) >= FLIP_WINDOWS) {
+      // The loop bore the commits: the trial is over, and the next one waits the policy's count again.
+      this.trialAge = undefined;
+      this.trialNeeded = this.policy.trialWindows;
+    }
+  }
+
+  private judgeThread(window: WriterWindow): void {
+    const quiet = window.loopUtilization < this.policy.backBelow;
+    this.quiet = quiet ? this.quiet + 1 : 0;
+    this.calm = quiet && wouldHoldTheCommits(window, this.policy) ? this.calm + 1 : 0;
+    if (this.calm >= this.calmNeeded) this.move(this.eventLoop, window, 'calm');
+    else if (this.quiet >= this.trialNeeded) this.move(this.eventLoop, window, 'trial');
+  }
+
   private startWindow(now: number): void {
     this.windowStart = now;
     this.busyMs = 0;
   }
 
-  private move(to: Writer, window: WriterWindow): void {
+  private move(to: Writer, window: WriterWindow, reason: MoveReason): void {
     const from = this.active;
     const now = this.clock();
-    if (to === this.eventLoop) this.returnedAt = now;
-    else if (now - this.returnedAt < FLIP_WINDOWS * this.policy.windowMs) this.calmNeeded = Math.min(this.calmNeeded * 2, MAX_CALM_WINDOWS);
-    else this.calmNeeded = this.policy.calmWindows;
+    // A trial counts its own failures (`trialNeeded`), not as a flip of the calm return.
+    if (reason === 'calm') this.returnedAt = now;
+    else if (reason === 'saturated' && this.trialAge === undefined) {
+      const flipped = now - this.returnedAt < FLIP_WINDOWS * this.policy.windowMs;
+      this.calmNeeded = flipped ? Math.min(this.calmNeeded * 2, MAX_CALM_WINDOWS) : this.policy.calmWindows;
+    }
+    this.trialAge = reason === 'trial' ? 0 : undefined;
     const held: Held[] = [];
     this.held = held;
     this.hot = 0;
     this.calm = 0;
+    this.quiet = 0;
     // Neither side's drain rejects; were one to, the held writes must still go on.
     this.moved = from.drain().catch(() => undefined).then(() => {
       // A thread that died meanwhile takes nothing: the held writes stay on the event loop.
@@ -236,7 +295,7 @@ export class AdaptiveWriter implements Writer {
       // The first window on the new side measures only that side.
       this.loopMeter();
       this.startWindow(this.clock());
-      this.options.onMove?.(this.place, window);
+      this.options.onMove?.(this.place, window, reason);
       for (const write of held) write.run(this.active);
     });
   }
