@@ -208,6 +208,17 @@ describe('the adaptive writer', () => {
     await flush();
     expect(writer.place).toBe('event-loop');
     expect(moves.at(-1)).toEqual({ to: 'event-loop', window: { place: 'thread', loopUtilization: 0.45, commitShare: 0.5 }, reason: 'trial' });
+    // A pair of saturated windows ends this trial, and the next one waits twice as long: 12 windows.
+    window('event-loop', 0.95);
+    window('event-loop', 0.95);
+    await flush();
+    expect(writer.place).toBe('thread');
+    for (let index = 0; index < 11; index += 1) window('thread', 0.45, 500);
+    await flush();
+    expect(writer.place).toBe('thread');
+    window('thread', 0.45, 500);
+    await flush();
+    expect(moves.at(-1)?.reason).toBe('trial');
 
     // Back on the loop at 0.8, with one saturated window that is no pair: the trial holds.
     for (let index = 0; index < 30; index += 1) window('event-loop', index === 10 ? 0.95 : 0.8);
@@ -222,9 +233,13 @@ describe('the adaptive writer', () => {
     await flush();
     expect(writer.place).toBe('thread');
     expect(moves.at(-1)?.reason).toBe('saturated');
-    // The next trial waits the policy's six windows again.
-    for (let index = 0; index < 6; index += 1) window('thread', 0.45, 500);
+    // The next trial waits the policy's six windows again, not the twelve of the failed one.
+    for (let index = 0; index < 5; index += 1) window('thread', 0.45, 500);
     await flush();
+    expect(writer.place).toBe('thread');
+    window('thread', 0.45, 500);
+    await flush();
+    expect(writer.place).toBe('event-loop');
     expect(moves.at(-1)?.reason).toBe('trial');
   });
 

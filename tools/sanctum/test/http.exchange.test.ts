@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http';
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionGate, WaitingRequests, exchange, exchangeWithin } from '../src/lib/load/http.exchange.js';
-import type { SendRequest } from '../src/lib/load/load-target.contract.js';
+import type { SendOutcome, SendRequest } from '../src/lib/load/load-target.contract.js';
 import { startReferenceServer } from './helpers/reference-server.js';
 import type { ReferenceServer } from './helpers/reference-server.js';
 
@@ -133,6 +133,15 @@ const until = async (condition: () => boolean): Promise<void> => {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 };
 
+/** Answers the held requests in the order they reach the server, each once the one before has its answer. */
+async function answerInTurn(server: HeldServer, exchanges: readonly Promise<SendOutcome>[]): Promise<void> {
+  for (const [index, exchange] of exchanges.entries()) {
+    await until(() => server.held.length > index);
+    server.held[index]?.end('ok');
+    await expect(exchange).resolves.toEqual({ kind: 'ok', status: 200 });
+  }
+}
+
 describe('ConnectionGate: the client-side queue in front of the pool', () => {
   it('drops a request that times out while it waits, so it never reaches the server nor costs a connection', async () => {
     const { server, gate } = await gatedHeldServer();
@@ -148,12 +157,7 @@ describe('ConnectionGate: the client-side queue in front of the pool', () => {
     await expect(dropped).resolves.toEqual({ kind: 'connection', detail: 'request timed out' });
     expect(gate.queued).toBe(1);
 
-    server.held[0]?.end('ok');
-    await expect(answered).resolves.toEqual({ kind: 'ok', status: 200 });
-    await until(() => server.held.length === 2);
-    server.held[1]?.end('ok');
-    await expect(later).resolves.toEqual({ kind: 'ok', status: 200 });
-
+    await answerInTurn(server, [answered, later]);
     expect(server.paths).toEqual(['/first', '/third']);
     expect(server.connections()).toBe(1);
     expect(gate.queued).toBe(0);
@@ -169,11 +173,7 @@ describe('ConnectionGate: the client-side queue in front of the pool', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     // Not aborted: the connection stays, and the next request still waits for it.
     expect(gate.queued).toBe(1);
-    server.held[0]?.end('ok');
-    await expect(late).resolves.toEqual({ kind: 'ok', status: 200 });
-    await until(() => server.held.length === 2);
-    server.held[1]?.end('ok');
-    await expect(next).resolves.toEqual({ kind: 'ok', status: 200 });
+    await answerInTurn(server, [late, next]);
     expect(server.paths).toEqual(['/late', '/next']);
     expect(server.connections()).toBe(1);
   });

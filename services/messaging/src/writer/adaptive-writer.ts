@@ -247,12 +247,12 @@ export class AdaptiveWriter implements Writer {
 
   private judgeEventLoop(window: WriterWindow): void {
     this.hot = window.loopUtilization > this.policy.toThreadAbove ? this.hot + 1 : 0;
+    if (this.trialAge !== undefined) this.trialAge += 1;
     const onTrial = this.trialAge !== undefined;
-    if (onTrial) this.trialAge = (this.trialAge ?? 0) + 1;
     if (this.hot >= (onTrial ? this.policy.trialHotWindows : this.policy.hotWindows) && this.thread.fault === undefined) {
       if (onTrial) this.trialNeeded = Math.min(this.trialNeeded * 2, this.policy.trialWindows * MAX_TRIAL_BACKOFF);
       this.move(this.thread, window, 'saturated');
-    } else if (onTrial && (this.trialAge ?? 0) >= FLIP_WINDOWS) {
+    } else if (this.trialAge !== undefined && this.trialAge >= FLIP_WINDOWS) {
       // The loop bore the commits: the trial is over, and the next one waits the policy's count again.
       this.trialAge = undefined;
       this.trialNeeded = this.policy.trialWindows;
