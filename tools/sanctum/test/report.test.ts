@@ -3,6 +3,7 @@ import { formatSmokeRun } from '../src/commands/smoke/smoke.format.js';
 import type { OpenLoopResult } from '../src/lib/load/open-loop.generator.js';
 import { formatValue } from '../src/lib/load/report/format.js';
 import { htmlReport } from '../src/lib/load/report/html.report.js';
+import { scenarioCharts } from '../src/lib/load/report/chart.data.js';
 import { markdownSummary } from '../src/lib/load/report/markdown.report.js';
 import { assembleScenario } from '../src/lib/load/scenario.assembler.js';
 import { parseSlo } from '../src/lib/load/slo.loader.js';
@@ -97,6 +98,31 @@ describe('scenario records', () => {
     expect(complete.objectives.at(-1)).toMatchObject({ objective: 'undelivered_envelopes', measured: 0, passed: true });
     // A target that does not watch the sockets (a readiness probe) has nothing to judge.
     expect(assembleScenario(plan, run(), readings, slo).objectives.map((o) => o.objective)).not.toContain('undelivered_envelopes');
+  });
+
+  it("carry the disk probe's syncs of the scenario's window: a summary, each second's slowest, and a line and a chart series in the reports", async () => {
+    const start = run().startedAtMs;
+    const samples = [
+      { atMs: start + 100, ms: 0.4 },
+      { atMs: start + 1_200, ms: 180.5 },
+      { atMs: start + 1_300, ms: 0.3 },
+      { atMs: start + 2_500, ms: 0.5 },
+    ];
+    const scenario = assembleScenario({ name: 'soak', targetRps: 100, durationS: 3, payloadBytes: 1024 }, run(), readings, slo, { samples, intervalMs: 100 });
+    expect(scenario.disk).toMatchObject({ probes: 4, intervalMs: 100, maxMs: 180.5, stalls: 1, worst: [{ t: 1.2, ms: 180.5 }, { t: 2.5, ms: 0.5 }, { t: 0.1, ms: 0.4 }, { t: 1.3, ms: 0.3 }] });
+    expect(scenario.timeline?.map((p) => p.diskSyncMaxMs)).toEqual([0.4, 180.5, 0.5]);
+    // Context only: the objectives and the verdict are those of the same run without a probe.
+    expect(scenario.objectives).toEqual(assembleScenario({ name: 'soak', targetRps: 100, durationS: 3, payloadBytes: 1024 }, run(), readings, slo).objectives);
+
+    const withDisk: SmokeResult = { ...result(), scenarios: [scenario] };
+    const line = "Disk: 4 probe syncs (4 KiB write and fdatasync every 100 ms beside the services' databases): p50 0.40 ms, p99 180.5 ms, max 180.5 ms; 1 slower than 50.0 ms (180.5 ms at 1.2 s).";
+    expect(markdownSummary(withDisk)).toContain(line);
+    expect(await htmlReport(withDisk)).toContain('<p class="disk">Disk: 4 probe syncs');
+    const latencyChart = scenarioCharts(scenario, 0)[0]!;
+    expect(latencyChart.series.at(-1)).toEqual({ label: 'slowest disk sync', values: [0.4, 180.5, 0.5] });
+    // Without a probe there is neither a line nor a series.
+    expect(markdownSummary(result())).not.toContain('Disk:');
+    expect(scenarioCharts(result().scenarios[0]!, 0)[0]!.series.map((s) => s.label)).not.toContain('slowest disk sync');
   });
 
   it('refuse a scenario the SLO file sets no objectives for', () => {

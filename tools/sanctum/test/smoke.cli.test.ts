@@ -92,7 +92,7 @@ describe('sanctum smoke (CLI)', () => {
   });
 
   it('rejects bad numbers and pid pairs', async () => {
-    for (const args of [['--target-rps', '-5'], ['--duration', 'soon'], ['--pid', 'messaging'], ['--warmup', '-1']]) {
+    for (const args of [['--target-rps', '-5'], ['--duration', 'soon'], ['--pid', 'messaging'], ['--warmup', '-1'], ['--disk-probe', '2.5']]) {
       const { program, err } = cli();
       await expect(program.parseAsync(['smoke', ...args], { from: 'user' })).rejects.toThrow();
       expect(err.join('')).toMatch(/expected/);
@@ -106,6 +106,7 @@ describe('sanctum smoke (CLI)', () => {
         timeout: 5000,
         maxConnections: 64.5,
         warmup: 2,
+        diskProbe: 0,
         scenarios: ['soak'],
         targetRps: 200,
         soakDuration: 2,
@@ -122,6 +123,7 @@ describe('sanctum smoke (CLI)', () => {
       timeoutMs: 5000,
       maxConnections: 64,
       warmupS: 2,
+      diskProbeMs: 0,
       scenarios: ['soak'],
       targetRps: 200,
       soakDurationMin: 2,

@@ -57,6 +57,9 @@ describe('a short real run against the services built from this checkout', () =>
       expect(scenario.delivery?.expected).toBeGreaterThanOrEqual(scenario.requests.ok);
       expect(scenario.delivery?.delivered).toBe(scenario.delivery?.expected);
       expect(scenario.deliveryLatencyMs?.p95).toBeGreaterThan(0);
+      // The disk beside the services' databases was probed all along (every 100 ms: about ten syncs a second).
+      expect(scenario.disk?.probes).toBeGreaterThanOrEqual(scenario.durationS * 5);
+      expect(scenario.timeline?.some((p) => typeof p.diskSyncMaxMs === 'number')).toBe(true);
     }
     const soak = run.result.scenarios[2]!;
     expect(soak.objectives.map((o) => o.objective)).toEqual(['error_rate', 'latency_p95_ms', 'latency_p99_ms', 'memory_growth_percent', 'cpu_avg_percent', 'undelivered_envelopes']);
@@ -75,6 +78,7 @@ describe('a short real run against the services built from this checkout', () =>
     expect(summary).toContain('| load-1k | 40/s | 3 s (+1 s warm-up) |');
     expect(summary).toContain("envelopes stored by 2xx sends arrived on the recipients' sockets");
     expect(summary).not.toContain('Probe target');
+    expect(summary).toContain("probe syncs (4 KiB write and fdatasync every 100 ms beside the services' databases)");
     expect(run.files.histograms).toHaveLength(3);
     expect(results.logs).toEqual(['logs/auth.log', 'logs/directory.log', 'logs/messaging.log']);
     for (const log of run.files.logs) expect(statSync(log).size).toBeGreaterThan(0);

@@ -126,6 +126,26 @@ export interface TimelinePoint {
   readonly dispatchLagMaxMs: number;
   readonly eventLoopDelayMaxMs: number;
   readonly generatorCpuPercent: number;
+  /** The slowest disk probe sync started in this second, in ms (absent when the disk was not probed). */
+  readonly diskSyncMaxMs?: number | null;
+}
+
+/**
+ * What the disk probe saw during a scenario: a 4 KiB write and `fdatasync`
+ * beside the services' databases every `intervalMs` (see DiskSyncProbe).
+ * Context for the latency, not an objective.
+ */
+export interface DiskSyncSummary {
+  readonly probes: number;
+  readonly intervalMs: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  /** A sync slower than this counts as a stall. */
+  readonly stallMs: number;
+  readonly stalls: number;
+  /** The slowest syncs, slowest first: seconds since the scenario's measured start, and ms. */
+  readonly worst: readonly { readonly t: number; readonly ms: number }[];
 }
 
 /** One resource sample of one service process. */
@@ -165,6 +185,8 @@ export interface ScenarioResult {
   readonly target?: TargetInfo;
   readonly errorBreakdown?: ErrorBreakdown;
   readonly generator?: GeneratorHealth;
+  /** The disk probe's syncs during the scenario, when `sanctum smoke` started the services and probed their disk. */
+  readonly disk?: DiskSyncSummary;
   /** Per-second series for the charts. */
   readonly timeline?: readonly TimelinePoint[];
   /** Per-second CPU and RSS of each monitored service. */

@@ -24,6 +24,7 @@ interface SmokeFlags {
   timeout: number;
   maxConnections: number;
   warmup?: number;
+  diskProbe?: number;
   target?: 'messaging-send' | 'readyz';
   json?: boolean;
 }
@@ -46,6 +47,11 @@ export function registerSmoke(program: Command, context: CliContext): void {
     .addOption(new Option('--timeout <ms>', 'a request unanswered this long after its intended time is an error').default(10_000).argParser(positive))
     .addOption(new Option('--warmup <seconds>', 'unmeasured seconds before each scenario is measured, the rate rising from zero to its own (default 5)').argParser(nonNegative))
     .addOption(new Option('--max-connections <n>', 'cap on the HTTP connection pool (rate x timeout otherwise)').default(1024).argParser(positive))
+    .addOption(
+      new Option('--disk-probe <ms>', "time a 4 KiB write and sync beside the services' databases this often, to report disk stalls (default 100; 0: off)").argParser(
+        milliseconds,
+      ),
+    )
     .addOption(
       new Option('--target <name>', 'what each request does: a Messaging send (recipients ack over WebSocket), or a GET /readyz probe')
         .choices(['messaging-send', 'readyz'])
@@ -95,6 +101,7 @@ export function toOptions(flags: SmokeFlags): SmokeOptions {
     ...(flags.soakDuration === undefined ? {} : { soakDurationMin: flags.soakDuration }),
     ...(flags.duration === undefined ? {} : { durationS: flags.duration }),
     ...(flags.warmup === undefined ? {} : { warmupS: flags.warmup }),
+    ...(flags.diskProbe === undefined ? {} : { diskProbeMs: flags.diskProbe }),
     ...(flags.slo === undefined ? {} : { sloFile: flags.slo }),
     ...(Object.keys(urls).length === 0 ? {} : { urls }),
     ...(flags.pid === undefined ? {} : { pids: flags.pid }),
@@ -112,6 +119,12 @@ function positive(value: string): number {
 function nonNegative(value: string): number {
   const number = Number(value);
   if (!Number.isFinite(number) || number < 0) throw new InvalidArgumentError('expected a number of seconds, 0 or more');
+  return number;
+}
+
+function milliseconds(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError('expected a whole number of milliseconds, 0 or more');
   return number;
 }
 

@@ -12,6 +12,7 @@ import { writeArtifacts } from '../../lib/load/report/artifacts.writer.js';
 import type { ArtifactFiles } from '../../lib/load/report/artifacts.writer.js';
 import { ResourceMonitor } from '../../lib/load/resource.monitor.js';
 import type { Crash, MonitoredProcess } from '../../lib/load/resource.monitor.js';
+import { DiskSyncProbe } from '../../lib/load/disk-sync.probe.js';
 import { assembleScenario } from '../../lib/load/scenario.assembler.js';
 import { planScenarios } from '../../lib/load/scenario.catalog.js';
 import type { ScenarioPlan } from '../../lib/load/scenario.catalog.js';
@@ -42,6 +43,12 @@ export interface SmokeOptions {
   maxConnections?: number;
   /** Seconds each scenario ramps up to its rate before it is measured (default 5). */
   warmupS?: number;
+  /**
+   * Time a small write and sync in the services' data folder every this many
+   * ms, to report the disk's stalls beside the latency (default 100; 0 turns
+   * it off). Only when the run starts the services: their disk is known then.
+   */
+  diskProbeMs?: number;
   /** What each request does; default: the Messaging send path (`messagingSendTarget()`); `readyzProbeTarget` for the probe. */
   target?: LoadTargetFactory;
   rootDir?: string;
@@ -87,6 +94,8 @@ const DEFAULT_MAX_CONNECTIONS = 1024;
  * scenario's, begin the measurement in steady state (see `runOpenLoop`).
  */
 const DEFAULT_WARMUP_S = 5;
+/** Ten probe syncs a second catch nearly every stall of 100 ms or more (see DiskSyncProbe). */
+const DEFAULT_DISK_PROBE_MS = 100;
 
 /**
  * `sanctum smoke`: starts the services (or uses running ones), runs each
@@ -120,6 +129,7 @@ export async function smokeCommand(options: SmokeOptions): Promise<SmokeRun> {
   let platform: Platform | undefined;
   let dataDir: string | undefined;
   let monitor: ResourceMonitor | undefined;
+  let diskProbe: DiskSyncProbe | undefined;
   let target: LoadTarget | undefined;
   const interrupted = interruption(options.signal, () => {
     // Our own shutdown from here on: a service that exits now (a terminal's Ctrl-C reaches it too) did not crash.
@@ -143,6 +153,11 @@ export async function smokeCommand(options: SmokeOptions): Promise<SmokeRun> {
       urls = { auth: running.url('auth'), directory: running.url('directory'), messaging: running.url('messaging') };
       processes = running.services.map((s) => ({ name: s.name, pid: s.process.pid ?? -1, exited: s.exited }));
       say(`Up: ${running.services.map((s) => `${s.name} ${s.url} (pid ${String(s.process.pid)})`).join(', ')}`);
+      const diskProbeMs = options.diskProbeMs ?? DEFAULT_DISK_PROBE_MS;
+      if (diskProbeMs > 0) {
+        diskProbe = await DiskSyncProbe.start(dataDir, { intervalMs: diskProbeMs });
+        if (diskProbe.problem !== undefined) say(`The disk probe could not run: ${diskProbe.problem}`);
+      }
     } else {
       urls = { ...defaultUrls(), ...options.urls };
       processes = Object.entries(options.pids ?? {}).map(([name, pid]) => ({ name, pid }));
@@ -159,13 +174,14 @@ export async function smokeCommand(options: SmokeOptions): Promise<SmokeRun> {
     // (a few seconds of a scenario say nothing about objectives set for the whole of it).
     target = await Promise.race([(options.target ?? messagingSendTarget())(urls), interrupted]);
     say(`Target: ${target.name} — ${target.description}${target.interim ? ' (a probe: not the Messaging send path)' : ''}`);
-    await Promise.race([runScenarios(plans, { target, slo, monitor, options, state, say }), interrupted]);
+    await Promise.race([runScenarios(plans, { target, slo, monitor, diskProbe, options, state, say }), interrupted]);
   } catch (error) {
     state.error = error instanceof Error ? error.message : String(error);
     say(`The run could not complete: ${state.error}`);
   } finally {
     await target?.dispose?.().catch(() => undefined);
     await monitor?.stop();
+    await diskProbe?.stop();
     state.crashes.push(...(monitor?.crashes() ?? []));
     await platform?.stop();
     if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
@@ -189,9 +205,17 @@ interface RunState {
 
 async function runScenarios(
   plans: readonly ScenarioPlan[],
-  context: { target: LoadTarget; slo: SloFile; monitor: ResourceMonitor; options: SmokeOptions; state: RunState; say: (line: string) => void },
+  context: {
+    target: LoadTarget;
+    slo: SloFile;
+    monitor: ResourceMonitor;
+    diskProbe: DiskSyncProbe | undefined;
+    options: SmokeOptions;
+    state: RunState;
+    say: (line: string) => void;
+  },
 ): Promise<void> {
-  const { target, slo, monitor, options, state, say } = context;
+  const { target, slo, monitor, diskProbe, options, state, say } = context;
   // Interrupted, the run has ended without this abandoned loop, which must not add to its result.
   const interrupted = (): boolean => options.signal?.aborted === true;
   for (const plan of plans) {
@@ -219,7 +243,8 @@ async function runScenarios(
       ...(options.onProgress === undefined ? {} : { onSecond: options.onProgress }),
     });
     if (interrupted()) return;
-    const scenario = assembleScenario(plan, run, monitor.between(run.startedAtMs - 1000, run.finishedAtMs + 1000), slo);
+    const disk = diskProbe === undefined ? undefined : { samples: diskProbe.between(run.startedAtMs, run.finishedAtMs), intervalMs: diskProbe.intervalMs };
+    const scenario = assembleScenario(plan, run, monitor.between(run.startedAtMs - 1000, run.finishedAtMs + 1000), slo, disk);
     state.scenarios.push(scenario);
     state.intervalLogs.set(plan.name, run.intervalLog);
     const failed = scenario.objectives.filter((o) => !o.passed).map((o) => o.objective);

@@ -1,4 +1,6 @@
 import type { DeliveryCounts, ObjectiveResult, ResourceSample, ScenarioResult, TimelinePoint } from '../smoke-result.js';
+import type { DiskSyncSample } from './disk-sync.probe.js';
+import { slowestSyncBySecond, summarizeDiskSyncs } from './disk-sync.summary.js';
 import type { OpenLoopResult } from './open-loop.generator.js';
 import type { ProcessReading } from './resource.summary.js';
 import { summarizeResources } from './resource.summary.js';
@@ -6,12 +8,22 @@ import type { ScenarioPlan } from './scenario.catalog.js';
 import { evaluateObjectives } from './slo.evaluator.js';
 import type { SloFile } from './slo.schema.js';
 
-/** Turns what the generator and the resource monitor measured into the scenario's record, judged by the SLO file. */
+/** The disk probe's samples of a scenario's window, and the probe's period. */
+export interface DiskSyncs {
+  readonly samples: readonly DiskSyncSample[];
+  readonly intervalMs: number;
+}
+
+/**
+ * Turns what the generator, the resource monitor and the disk probe (when
+ * there was one) measured into the scenario's record, judged by the SLO file.
+ */
 export function assembleScenario(
   plan: ScenarioPlan,
   run: OpenLoopResult,
   readings: ReadonlyMap<string, readonly ProcessReading[]>,
   slo: SloFile,
+  disk?: DiskSyncs,
 ): ScenarioResult & { resourceGaps: { service: string; reason: string }[] } {
   const objectivesSlo = slo.scenarios[plan.name];
   if (objectivesSlo === undefined) throw new Error(`the SLO file sets no objectives for ${plan.name}`);
@@ -27,6 +39,8 @@ export function assembleScenario(
   });
   if (run.delivery !== undefined) objectives.push(deliveryObjective(run.delivery));
   const valid = run.invalidReasons.length === 0;
+  const diskSummary = disk === undefined ? undefined : summarizeDiskSyncs(disk.samples, run.startedAtMs, disk.intervalMs);
+  const slowestSync = disk === undefined ? undefined : slowestSyncBySecond(disk.samples, run.startedAtMs);
   return {
     name: plan.name,
     targetRps: plan.targetRps,
@@ -47,6 +61,7 @@ export function assembleScenario(
     target: run.target,
     errorBreakdown: run.errorBreakdown,
     generator: run.generator,
+    ...(diskSummary === undefined ? {} : { disk: diskSummary }),
     timeline: run.seconds.map(
       (s): TimelinePoint => ({
         t: s.t,
@@ -63,6 +78,7 @@ export function assembleScenario(
         dispatchLagMaxMs: s.health.dispatchLagMaxMs,
         eventLoopDelayMaxMs: s.health.eventLoopDelayMaxMs,
         generatorCpuPercent: s.health.cpuPercent,
+        ...(slowestSync === undefined ? {} : { diskSyncMaxMs: slowestSync.get(s.t) ?? null }),
       }),
     ),
     resourceSamples: [...readings].map(([service, list]) => ({ service, samples: toSamples(list, run.startedAtMs) })),

@@ -38,6 +38,8 @@ export function scenarioCharts(scenario: ScenarioResult, index: number): ChartSp
               { label: 'delivery p99', values: timeline.map((p) => p.deliveryP99Ms ?? null) },
             ]
           : []),
+        // The disk probe's slowest sync of each second, when the disk was probed: a stall lines up with a latency spike.
+        ...(timeline.some((p) => p.diskSyncMaxMs !== undefined) ? [{ label: 'slowest disk sync', values: timeline.map((p) => p.diskSyncMaxMs ?? null) }] : []),
       ],
     },
     {

@@ -43,3 +43,15 @@ export function deliveryLine(s: ScenarioResult): string | undefined {
   if (d !== undefined) parts.push(`send-to-delivery p50 ${ms(d.p50)}, p95 ${ms(d.p95)}, p99 ${ms(d.p99)}, max ${ms(d.max)}`);
   return `Delivery: ${parts.join('; ')}.`;
 }
+
+/** What the disk probe saw beside the services' databases: sync times and stalls, the slowest with when they were. */
+export function diskLine(s: ScenarioResult): string | undefined {
+  const d = s.disk;
+  if (d === undefined) return undefined;
+  const worst = d.worst.filter((w) => w.ms > d.stallMs).map((w) => `${ms(w.ms)} at ${w.t} s`);
+  return (
+    `Disk: ${d.probes} probe syncs (4 KiB write and fdatasync every ${d.intervalMs} ms beside the services' databases): ` +
+    `p50 ${ms(d.p50Ms)}, p99 ${ms(d.p99Ms)}, max ${ms(d.maxMs)}; ${d.stalls} slower than ${ms(d.stallMs)}` +
+    (worst.length > 0 ? ` (${worst.join(', ')}). Every send waiting for a commit's sync waits through a stall.` : '.')
+  );
+}

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { ScenarioResult, SmokeResult } from '../../smoke-result.js';
 import { scenarioCharts } from './chart.data.js';
 import type { ChartSpec } from './chart.data.js';
-import { deliveryLine, formatMeasured, formatThreshold, megabytes, ms, verdict } from './format.js';
+import { deliveryLine, diskLine, formatMeasured, formatThreshold, megabytes, ms, verdict } from './format.js';
 
 const require = createRequire(import.meta.url);
 
@@ -57,6 +57,7 @@ function scenarioSection(s: ScenarioResult, index: number): string {
     .join('');
   const target = s.target === undefined ? '' : `<p class="${s.target.interim ? 'probe' : ''}">Target <code>${escape(s.target.name)}</code>: ${escape(s.target.description)}${s.target.interim ? ' — <strong>a probe, not the Messaging send path</strong>' : ''}</p>`;
   const delivery = deliveryLine(s);
+  const disk = diskLine(s);
   const invalid = s.valid ? '' : `<div class="problem"><strong>Invalid run</strong> (the generator could not keep its schedule)<ul>${s.invalidReasons.map((r) => `<li>${escape(r)}</li>`).join('')}</ul></div>`;
   const resources = s.resources
     .map((r) => `<tr><td>${escape(r.service)}</td><td>${r.cpuAvgPercent.toFixed(1)}%</td><td>${r.memoryGrowthPercent.toFixed(2)}%</td><td>${megabytes(r.peakRssBytes)}</td></tr>`)
@@ -66,6 +67,7 @@ function scenarioSection(s: ScenarioResult, index: number): string {
 <h2>${escape(s.name)} <span class="badge ${s.passed ? 'pass' : 'fail'}">${s.passed ? 'pass' : 'fail'}</span></h2>
 <p>${s.targetRps} req/s for ${s.durationS} s${s.warmupS ? ` after ${s.warmupS} s unmeasured ramp-up` : ''}, ${s.payloadBytes} B payload · ${s.requests.scheduled} scheduled, ${s.requests.ok} ok, ${s.requests.errors} errors (${(s.errorRate * 100).toFixed(2)}%) · p50 ${ms(s.latencyMs.p50)}, p95 ${ms(s.latencyMs.p95)}, p99 ${ms(s.latencyMs.p99)}, max ${ms(s.latencyMs.max)}</p>
 ${delivery === undefined ? '' : `<p class="delivery">${escape(delivery)}</p>`}
+${disk === undefined ? '' : `<p class="disk">${escape(disk)}</p>`}
 ${target}${invalid}
 <table><thead><tr><th>objective</th><th>threshold</th><th>measured</th><th>result</th></tr></thead><tbody>${rows}</tbody></table>
 ${resources === '' ? '' : `<table><thead><tr><th>service</th><th>CPU avg</th><th>memory growth</th><th>peak RSS</th></tr></thead><tbody>${resources}</tbody></table>`}

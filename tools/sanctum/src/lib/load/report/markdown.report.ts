@@ -1,5 +1,5 @@
 import type { ScenarioResult, SmokeResult } from '../../smoke-result.js';
-import { deliveryLine, formatMeasured, formatThreshold, megabytes, ms, verdict } from './format.js';
+import { deliveryLine, diskLine, formatMeasured, formatThreshold, megabytes, ms, verdict } from './format.js';
 
 const MARK = { PASSED: '✅', FAILED: '❌', INVALID: '⚠️' } as const;
 
@@ -74,5 +74,7 @@ function scenarioSection(s: ScenarioResult): string[] {
       '',
     );
   }
+  const disk = diskLine(s);
+  if (disk !== undefined) lines.push(disk, '');
   return lines;
 }
