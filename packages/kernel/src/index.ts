@@ -42,5 +42,6 @@ export type { AuthEventsFollowerOptions } from './events/auth-events.follower.js
 
 export { openServiceResources } from './service/service-resources.js';
 export { PeriodicTask } from './service/periodic-task.js';
+export { untilWorkerMessage } from './service/worker-message.js';
 export type { PeriodicTaskLog } from './service/periodic-task.js';
 export type { ServiceResources, ServiceResourceOptions } from './service/service-resources.js';

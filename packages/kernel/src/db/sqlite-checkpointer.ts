@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { untilWorkerMessage } from '../service/worker-message.js';
 
 /**
  * The worker's whole program. It runs as an eval'd CommonJS script so it works
@@ -70,7 +71,7 @@ export class SqliteCheckpointer {
   private readonly started: Promise<void>;
 
   private constructor(private readonly worker: Worker) {
-    this.started = this.untilMessage('ready');
+    this.started = untilWorkerMessage(worker, (m) => m === 'ready');
   }
 
   static start(file: string, options: CheckpointOptions = {}): SqliteCheckpointer {
@@ -94,24 +95,9 @@ export class SqliteCheckpointer {
 
   /** Runs a last checkpoint and ends the worker. */
   async stop(): Promise<void> {
-    const stopped = this.untilMessage('stopped');
+    const stopped = untilWorkerMessage(this.worker, (m) => m === 'stopped');
     this.worker.postMessage('stop');
     await stopped;
     await this.worker.terminate();
-  }
-
-  private untilMessage(expected: string): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        this.worker.off('message', onMessage);
-        this.worker.off('exit', done);
-        resolve();
-      };
-      const onMessage = (message: unknown): void => {
-        if (message === expected) done();
-      };
-      this.worker.on('message', onMessage);
-      this.worker.once('exit', done);
-    });
   }
 }

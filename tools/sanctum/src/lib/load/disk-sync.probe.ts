@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { untilWorkerMessage } from '@sanctum/kernel';
 
 /** One timed write and `fdatasync`: when it started (wall-clock ms) and how long it took (ms). */
 export interface DiskSyncSample {
@@ -127,7 +128,7 @@ export class DiskSyncProbe {
     // The probe never keeps the CLI alive on its own.
     worker.unref();
     const probe = new DiskSyncProbe(worker, intervalMs);
-    await probe.untilMessage((m) => m === 'ready' || (typeof m === 'object' && m !== null && 'failed' in m));
+    await untilWorkerMessage(worker, (m) => m === 'ready' || (typeof m === 'object' && m !== null && 'failed' in m));
     return probe;
   }
 
@@ -144,24 +145,9 @@ export class DiskSyncProbe {
   /** Stops probing, keeps what was measured and removes the probe's file. */
   async stop(): Promise<void> {
     if (this.exited) return;
-    const stopped = this.untilMessage((m) => m === 'stopped');
+    const stopped = untilWorkerMessage(this.worker, (m) => m === 'stopped');
     this.worker.postMessage('stop');
     await stopped;
     await this.worker.terminate();
-  }
-
-  private untilMessage(accept: (message: unknown) => boolean): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        this.worker.off('message', onMessage);
-        this.worker.off('exit', done);
-        resolve();
-      };
-      const onMessage = (message: unknown): void => {
-        if (accept(message)) done();
-      };
-      this.worker.on('message', onMessage);
-      this.worker.once('exit', done);
-    });
   }
 }
