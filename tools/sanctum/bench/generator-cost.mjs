@@ -8,7 +8,11 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { httpTarget, runOpenLoop } from '../dist/index.js';
+import { httpTarget, runOpenLoop, runRelaunched, smokeHeapRelaunchArgs } from '../dist/index.js';
+
+// The generator's heap as `sanctum smoke` sizes it (SMOKE_NODE_FLAGS): measured as it runs.
+const relaunch = smokeHeapRelaunchArgs(process.argv, process.execArgv, process.env.NODE_OPTIONS);
+if (relaunch !== undefined) process.exit(await runRelaunched(relaunch));
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const limits = JSON.parse(readFileSync(here('../../../slo/nightly.json'), 'utf8')).generator;

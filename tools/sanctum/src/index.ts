@@ -16,6 +16,7 @@ export { httpTarget, jsonPayload } from './lib/load/http.target.js';
 export type { HttpTargetOptions } from './lib/load/http.target.js';
 export { readyzProbeTarget } from './lib/load/probe.target.js';
 export { runOpenLoop } from './lib/load/open-loop.generator.js';
+export { SMOKE_NODE_FLAGS, smokeHeapRelaunchArgs, runRelaunched } from './lib/process/smoke-heap.js';
 export type { OpenLoopOptions, OpenLoopResult, SecondProgress } from './lib/load/open-loop.generator.js';
 export type { GeneratorLimits } from './lib/load/generator-health.monitor.js';
 export { DEFAULT_SCENARIOS, planScenarios } from './lib/load/scenario.catalog.js';

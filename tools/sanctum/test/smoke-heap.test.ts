@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SMOKE_NODE_FLAGS, runRelaunched, smokeRelaunchArgs } from '../src/lib/process/smoke-heap.js';
+import { SMOKE_NODE_FLAGS, runRelaunched, smokeHeapRelaunchArgs, smokeRelaunchArgs } from '../src/lib/process/smoke-heap.js';
 
 describe('the smoke command relaunched with a larger young generation', () => {
   it('relaunches smoke with the flag after node’s own arguments, and nothing else', () => {
@@ -25,6 +25,15 @@ describe('the smoke command relaunched with a larger young generation', () => {
     expect(smokeRelaunchArgs(argv, ['--max_semi_space_size=8'], undefined)).toBeUndefined();
     expect(smokeRelaunchArgs(argv, [], '--enable-source-maps --max-semi-space-size=32')).toBeUndefined();
     expect(smokeRelaunchArgs(argv, [], '--enable-source-maps')).toEqual([...SMOKE_NODE_FLAGS, '/repo/bin.js', 'smoke']);
+  });
+
+  it('relaunches any script with the flags (the benchmarks measure the generator as smoke runs it), once', () => {
+    expect(smokeHeapRelaunchArgs(['/usr/bin/node', '/repo/bench/generator-vs-wrk.mjs', '--x'], [], undefined)).toEqual([
+      ...SMOKE_NODE_FLAGS,
+      '/repo/bench/generator-vs-wrk.mjs',
+      '--x',
+    ]);
+    expect(smokeHeapRelaunchArgs(['/usr/bin/node', '/repo/bench/generator-vs-wrk.mjs'], [...SMOKE_NODE_FLAGS], undefined)).toBeUndefined();
   });
 
   it('resolves with the child’s exit code, or 128 + the signal that ended it', async () => {

@@ -41,6 +41,20 @@ export const SMOKE_NODE_FLAGS = ['--max-semi-space-size=64', '--heap-growing-per
  */
 export function smokeRelaunchArgs(argv: readonly string[], execArgv: readonly string[], nodeOptions: string | undefined): string[] | undefined {
   if (argv[2] !== 'smoke') return undefined;
+  return smokeHeapRelaunchArgs(argv, execArgv, nodeOptions);
+}
+
+/**
+ * The same for any script that runs the generator (the benchmarks, so that
+ * they measure it as `sanctum smoke` runs it): the arguments to run this
+ * script again with the smoke flags, or undefined when the young
+ * generation's size is already set.
+ *
+ * @example
+ * const relaunch = smokeHeapRelaunchArgs(process.argv, process.execArgv, process.env.NODE_OPTIONS);
+ * if (relaunch !== undefined) process.exit(await runRelaunched(relaunch));
+ */
+export function smokeHeapRelaunchArgs(argv: readonly string[], execArgv: readonly string[], nodeOptions: string | undefined): string[] | undefined {
   const nodeFlags = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
   if (nodeFlags.some((flag) => /^--max[-_]semi[-_]space[-_]size/.test(flag))) return undefined;
   return [...execArgv, ...SMOKE_NODE_FLAGS, ...argv.slice(1)];
